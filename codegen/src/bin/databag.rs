@@ -1,0 +1,2 @@
+//! The `databag` command line.
+fn main() {}

@@ -1,0 +1,3 @@
+//! Typed bindings of the Juju `valkey_client` relation interface.
+
+pub mod valkey;

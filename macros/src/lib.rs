@@ -1,0 +1,135 @@
+//! Typed Juju relation databags.
+//!
+//! A Juju relation databag is a map of string to string. `databag` maps Rust structs onto it
+//! with `#[derive(Databag)]`: string-map encoding with the reference Python library's rules,
+//! the JSON Schema of the wire databag, and field-level secret routing (secret fields travel in
+//! Juju Secrets; the databag carries their `secret-<group>` URIs).
+//!
+//! TODO(lead): user-facing overview and example, written once the API settles.
+#![deny(missing_docs)]
+
+pub mod error;
+pub mod schema;
+pub mod secret;
+pub mod shape;
+pub mod wire;
+
+#[doc(hidden)]
+pub mod __private;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub use error::{Error, ErrorKind, Path};
+pub use secret::{MapResolver, Secret, SecretContent, SecretResolver, SecretSlot, SecretUri, Split};
+pub use shape::{Field, Kind, Selector, Shape, Variant, Versions};
+
+#[cfg(feature = "derive")]
+pub use databag_derive::Databag;
+
+/// A Juju relation databag as Juju stores it: keys to string values.
+pub type Bag = BTreeMap<String, String>;
+
+/// A decoded object: a databag whose JSON-encoded values are parsed, or one JSON object inside
+/// one. Keys keep their insertion order (declaration order, then unknown keys).
+pub type Object = serde_json::Map<String, serde_json::Value>;
+
+/// The type of a `#[databag(flatten)]` field: keys no field declares, kept for round trips.
+pub type Unknown = serde_json::Map<String, serde_json::Value>;
+
+/// A struct that maps onto a databag, or onto a JSON object inside one.
+///
+/// Implemented by `#[derive(Databag)]`; the derive supplies [`Databag::shape`] and the two
+/// hidden conversions, everything else is provided from the shape.
+pub trait Databag: Sized {
+    /// The layout of this struct: wire names, kinds, secret groups, docs.
+    fn shape() -> Arc<Shape>;
+
+    /// All fields as a JSON object, secret fields included. Internal: the public API never
+    /// returns it without routing secrets first.
+    #[doc(hidden)]
+    fn __to_object(&self) -> Object;
+
+    /// Builds the struct from a decoded object (secret fields already filled in, or absent).
+    #[doc(hidden)]
+    fn __from_object(object: Object, path: &Path) -> Result<Self, Error>;
+
+    /// Decodes a plaintext databag. Secret fields stay `None`; their `secret-<group>` URIs are
+    /// read like any other field.
+    fn from_bag(bag: &Bag) -> Result<Self, Error> {
+        let object = wire::bag_to_object(&Self::shape(), bag, &Path::root())?;
+        Self::__from_object(object, &Path::root())
+    }
+
+    /// Encodes into a plaintext databag. Fails with [`ErrorKind::SecretNotRouted`] when a
+    /// secret field has a value: those go through [`Databag::split`].
+    fn to_bag(&self) -> Result<Bag, Error> {
+        let split = self.split()?;
+        if let Some(slot) = split.secrets.first() {
+            return Err(secret::not_routed(slot));
+        }
+        Ok(split.into_bag())
+    }
+
+    /// Separates the plaintext databag from the content of each secret group.
+    fn split(&self) -> Result<Split, Error> {
+        secret::split_object(&Self::shape(), self.__to_object(), None)
+    }
+
+    /// As [`Databag::split`], for a v0 peer that receives through secrets only the fields
+    /// listed in its `requested-secrets`; any other secret field with a value is an
+    /// [`ErrorKind::SecretsUnsupported`] error (`None`: the peer listed nothing).
+    fn split_requested(&self, requested: Option<&[String]>) -> Result<Split, Error> {
+        secret::split_object(
+            &Self::shape(),
+            self.__to_object(),
+            Some(requested.unwrap_or(&[])),
+        )
+    }
+
+    /// Decodes a databag and fills secret fields from the secrets its `secret-<group>` URIs
+    /// name, fetched through `resolver`.
+    fn join(bag: &Bag, resolver: &mut dyn SecretResolver) -> Result<Self, Error> {
+        let shape = Self::shape();
+        let mut object = wire::bag_to_object(&shape, bag, &Path::root())?;
+        secret::resolve_object(&shape, &mut object, resolver, &Path::root())?;
+        Self::__from_object(object, &Path::root())
+    }
+
+    /// JSON Schema of the wire databag (string values; secret fields replaced by their
+    /// `secret-<group>` keys; JSON-encoded values described by `contentSchema`).
+    fn json_schema() -> serde_json::Value {
+        schema::bag_schema(&Self::shape())
+    }
+
+    /// The secret groups this struct uses, each with the wire names of its fields.
+    fn secret_groups() -> Vec<(String, Vec<String>)> {
+        Self::shape().secret_groups()
+    }
+}
+
+/// A databag with several wire versions told apart by a tag key (`version`).
+///
+/// Implemented by `#[derive(Databag)]` on an enum with `#[databag(tag = "...")]` whose variants
+/// each hold one `Databag` struct.
+pub trait Versioned: Sized {
+    /// The versions, their selectors and shapes.
+    fn versions() -> Arc<Versions>;
+
+    /// Decodes a plaintext databag into the version its tag selects.
+    fn from_bag(bag: &Bag) -> Result<Self, Error>;
+
+    /// Decodes a databag into the version its tag selects and fills its secret fields.
+    fn join(bag: &Bag, resolver: &mut dyn SecretResolver) -> Result<Self, Error>;
+
+    /// Separates the plaintext databag from the content of each secret group.
+    fn split(&self) -> Result<Split, Error>;
+
+    /// Encodes into a plaintext databag; see [`Databag::to_bag`].
+    fn to_bag(&self) -> Result<Bag, Error>;
+
+    /// JSON Schema of the databag: a choice between the versions, discriminated by the tag.
+    fn json_schema() -> serde_json::Value {
+        schema::versions_schema(&Self::versions())
+    }
+}
