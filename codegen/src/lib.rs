@@ -1,1 +1,4 @@
-//! Spec → model → emitters.
+//! Spec → validated model → emitters (Rust, JSON Schema, Markdown docs).
+#![deny(missing_docs)]
+
+pub mod model;

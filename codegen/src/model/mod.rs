@@ -1,0 +1,193 @@
+//! The validated interface model: what a spec file means once loaded and checked. Every emitter
+//! and every CLI command reads this, never the YAML.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// One interface at one version (`valkey_client` v1), validated and normalized.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Interface {
+    /// The spec file it was loaded from, as given (used in headers and messages).
+    pub source: PathBuf,
+    /// Interface name (`valkey_client`).
+    pub name: String,
+    /// Interface version (`1`).
+    pub version: u32,
+    /// Lifecycle status in the catalogue (`draft`, `published`, `retired`).
+    pub status: String,
+    /// Maintaining team, if stated.
+    pub maintainer: Option<String>,
+    /// Human title (`Valkey client`), if stated.
+    pub title: Option<String>,
+    /// One-line summary, if stated.
+    pub summary: Option<String>,
+    /// The document's "Usage" section.
+    pub usage: Option<String>,
+    /// The document's "Direction" section.
+    pub direction: Option<String>,
+    /// The document's general "Behavior" section.
+    pub behavior: Option<String>,
+    /// Charms known to provide it.
+    pub providers: Vec<Charm>,
+    /// Charms known to require it.
+    pub requirers: Vec<Charm>,
+    /// The key whose value tells wire versions apart (`version`), when a role has several.
+    pub version_key: Option<String>,
+    /// Secret groups, in declaration order.
+    pub secret_groups: Vec<SecretGroup>,
+    /// Named objects (used as `list<request>` etc.), in declaration order.
+    pub objects: Vec<Object>,
+    /// The roles: requirer first, then provider.
+    pub roles: Vec<Role>,
+}
+
+/// A charm in the catalogue's providers/requirers lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Charm {
+    /// Charm name.
+    pub name: String,
+    /// Source repository URL.
+    pub url: Option<String>,
+}
+
+/// A group of secret fields stored together in one Juju Secret (`user`, `tls`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecretGroup {
+    /// Group name; the databag key of its URI is `secret-<name>`.
+    pub name: String,
+    /// What the group holds.
+    pub description: Option<String>,
+}
+
+/// A named layout of keys: a databag, or an object inside a JSON-encoded value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Object {
+    /// Name in the spec (`response`); the Rust type name is its PascalCase (`Response`).
+    pub name: String,
+    /// The Rust type name.
+    pub rust_name: String,
+    /// Description, if any.
+    pub description: Option<String>,
+    /// Whether unknown keys are kept for round trips.
+    pub keeps_unknown: bool,
+    /// Fields in declaration order.
+    pub fields: Vec<Field>,
+}
+
+/// One key of an [`Object`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    /// Wire name (`read-only-endpoints`).
+    pub name: String,
+    /// Rust field name (`read_only_endpoints`).
+    pub rust_name: String,
+    /// Extra spellings accepted on read.
+    pub aliases: Vec<String>,
+    /// Value type.
+    pub ty: Type,
+    /// Whether the key must be present.
+    pub required: bool,
+    /// Whether the value is JSON-encoded in a databag.
+    pub json: bool,
+    /// Secret group holding the value, if any.
+    pub secret: Option<String>,
+    /// Secret group whose URI this field carries, if any.
+    pub secret_uri: Option<String>,
+    /// The only accepted value, if any.
+    pub constant: Option<String>,
+    /// Title, if any.
+    pub title: Option<String>,
+    /// Description, if any.
+    pub description: Option<String>,
+    /// Examples as written in the spec (strings; JSON text for non-string types).
+    pub examples: Vec<String>,
+}
+
+/// The type of a [`Field`], as written in the spec (`string`, `list<request>`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Type {
+    /// `string`
+    String,
+    /// `bool`
+    Bool,
+    /// `int`
+    Int,
+    /// `secret-uri`
+    SecretUri,
+    /// `any`: any JSON value.
+    Any,
+    /// `list<T>`
+    List(Box<Type>),
+    /// `map<T>`: string keys.
+    Map(Box<Type>),
+    /// The name of an object of [`Interface::objects`].
+    Object(String),
+}
+
+/// Which side of the relation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RoleKind {
+    /// The charm that asks (application charm).
+    Requirer,
+    /// The charm that answers (the Valkey charm).
+    Provider,
+}
+
+/// One side of the relation with its wire versions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Role {
+    /// Which side.
+    pub kind: RoleKind,
+    /// Description, if any.
+    pub description: Option<String>,
+    /// The document's behaviour bullet points for this side.
+    pub behavior: Vec<String>,
+    /// Wire versions in declaration order.
+    pub versions: Vec<WireVersion>,
+}
+
+/// One wire version of one role's databags.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WireVersion {
+    /// `v0`, `v1`.
+    pub name: String,
+    /// How the version key's value selects this version.
+    pub selector: databag::Selector,
+    /// The application databag; its `name` is `app`, its `rust_name` e.g. `RequirerAppData`.
+    pub app: Object,
+    /// The unit databag, if the spec declares one.
+    pub unit: Option<Object>,
+    /// The document's example databags for this version.
+    pub example: Option<Example>,
+}
+
+/// Example databags as the document shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Example {
+    /// Application databag.
+    pub app: BTreeMap<String, String>,
+    /// Unit databag.
+    pub unit: BTreeMap<String, String>,
+}
+
+impl RoleKind {
+    /// `requirer` or `provider`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoleKind::Requirer => "requirer",
+            RoleKind::Provider => "provider",
+        }
+    }
+}
+
+impl Interface {
+    /// The role of the given kind, if the spec declares it.
+    pub fn role(&self, kind: RoleKind) -> Option<&Role> {
+        self.roles.iter().find(|r| r.kind == kind)
+    }
+
+    /// The named object, if declared.
+    pub fn object(&self, name: &str) -> Option<&Object> {
+        self.objects.iter().find(|o| o.name == name)
+    }
+}

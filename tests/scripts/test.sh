@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (`.ci/run` calls this; README.md names it).
+# Installs what the tests need (valkey-server, the Python reference library) through the
+# project's own scripts, checks generated/ is up to date, lints, then runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "valkey-server and valkey-sentinel"
+bash tests/scripts/install-valkey.sh
+
+step "Python reference library (dpcharmlibs-interfaces)"
+bash tests/scripts/python-env.sh
+
+step "generated/ is up to date with spec/"
+cargo run --quiet -p databag-codegen --bin databag -- check
+
+step "format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
+
+step "tests"
+cargo test --workspace --no-fail-fast 2>&1 | tee target/test-output.txt
+grep -E '^test result:' target/test-output.txt | awk '
+  { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?$/) p += $i; if ($(i+1) ~ /^failed;?$/) f += $i; if ($(i+1) ~ /^ignored;?$/) s += $i } }
+  END { printf "%d passed, %d failed, %d skipped\n", p, f, s }'
