@@ -1,0 +1,5 @@
+//! Reading spec files: YAML text → raw structs (serde), and positions of their nodes.
+
+pub(crate) mod locate;
+pub(crate) mod raw;
+pub(crate) mod yaml;
