@@ -406,8 +406,10 @@ impl Checker {
         for (i, raw_field) in raw.fields.iter().enumerate() {
             let field_path = format!("{path}.fields[{i}]");
             let field = self.field(raw_field, &field_path, context);
+            let mut duplicate_wire = false;
             for spelling in std::iter::once(&field.name).chain(&field.aliases) {
                 if let Some(first) = wire_names.insert(spelling.clone(), i) {
+                    duplicate_wire = true;
                     self.error(
                         &format!("{field_path}.name"),
                         format!(
@@ -416,9 +418,10 @@ impl Checker {
                     );
                 }
             }
-            if !rust_names.insert(field.rust_name.clone())
-                || (raw.keeps_unknown && field.rust_name == UNKNOWN_FIELD)
-            {
+            let duplicate_rust = !rust_names.insert(field.rust_name.clone())
+                || (raw.keeps_unknown && field.rust_name == UNKNOWN_FIELD);
+            // Two equal wire names also collide in Rust; one message is enough.
+            if duplicate_rust && !duplicate_wire {
                 self.error(
                     &format!("{field_path}.name"),
                     format!(
@@ -431,7 +434,9 @@ impl Checker {
         }
         // A secret value is useless to the peer without the URI of its secret.
         for (i, field) in fields.iter().enumerate() {
-            if let Some(group) = &field.secret {
+            if let Some(group) = &field.secret
+                && context.groups.contains(group)
+            {
                 let carried = fields.iter().any(|f| f.secret_uri.as_ref() == Some(group));
                 if !carried {
                     self.error(
@@ -565,7 +570,7 @@ impl Checker {
             ];
             for (key, present, why) in conflicts {
                 if present {
-                    self.error(
+                    self.error_key(
                         &format!("{path}.{key}"),
                         format!("`{key}` cannot be combined with `secret` ({why})"),
                     );
