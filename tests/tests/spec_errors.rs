@@ -17,7 +17,11 @@ fn malformed_specs_report_positions() {
         .filter(|path| path.extension().is_some_and(|e| e == "yaml"))
         .collect();
     specs.sort();
-    assert!(specs.len() >= 12, "expected at least 12 malformed specs, found {}", specs.len());
+    assert!(
+        specs.len() >= 12,
+        "expected at least 12 malformed specs, found {}",
+        specs.len()
+    );
 
     let mut failures = Vec::new();
     for spec in &specs {
@@ -56,7 +60,10 @@ fn several_mistakes_are_reported_together() {
 #[test]
 fn reference_specs_load() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    for spec in ["spec/valkey_client/v1.yaml"] {
+    for spec in [
+        "spec/valkey_client/v1.yaml",
+        "spec/postgresql_client/v0.yaml",
+    ] {
         if let Err(diagnostics) = Interface::load(root.join(spec)) {
             panic!("{spec} does not load:\n{diagnostics}");
         }
