@@ -21,8 +21,13 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use error::{Error, ErrorKind, Path};
-pub use secret::{MapResolver, Secret, SecretContent, SecretResolver, SecretSlot, SecretUri, Split};
+pub use secret::{
+    MapResolver, Secret, SecretContent, SecretResolver, SecretSlot, SecretUri, Split,
+};
 pub use shape::{Field, Kind, Selector, Shape, Variant, Versions};
+
+/// Any JSON value: the Rust type of `any` fields.
+pub use serde_json::Value;
 
 #[cfg(feature = "derive")]
 pub use databag_derive::Databag;
