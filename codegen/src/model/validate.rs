@@ -1,35 +1,41 @@
 //! Raw spec → validated [`Interface`]: every rule a spec must follow, each problem reported
 //! with its `file:line:column`, all of them in one run.
+//!
+//! The checks are split by what they look at: this file the interface, its secret groups,
+//! objects, roles and wire versions; `fields` one object's fields; `examples` every example
+//! against the finished model; `names` and `types` the naming and type syntax rules.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use databag::Selector;
 
-use super::{
-    Charm, Example, Field, Interface, Object, Role, RoleKind, SecretGroup, Type, WireVersion,
-};
+use super::{Charm, Example, Interface, Object, Role, RoleKind, SecretGroup, WireVersion};
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::spec::locate::Locator;
-use crate::spec::raw::{RawField, RawInterface, RawObject, RawSelector, RawVersion};
+use crate::spec::locate::{Locator, Position};
+use crate::spec::raw::{RawInterface, RawRole, RawSelector, RawVersion};
 use crate::spec::yaml;
 
-const STATUSES: [&str; 3] = ["draft", "published", "retired"];
+mod examples;
+mod fields;
+mod names;
+mod types;
 
-/// Rust keywords (strict and reserved) that cannot be field names without `r#`.
-const RUST_KEYWORDS: [&str; 51] = [
-    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
-    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
-    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
-    "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
-    "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
-];
-
-/// The name of the field that keeps unknown keys in generated structs.
-pub(crate) const UNKNOWN_FIELD: &str = "extra";
+use fields::{Level, Place};
+use names::{
+    BUILTIN_TYPES, RESERVED_TYPE_NAMES, STATUSES, is_group_name, is_snake_name, is_version_name,
+    is_wire_name, pascal_case,
+};
 
 impl Interface {
-    /// Loads and validates the spec file at `path`. The path is shown as given in messages.
+    /// Loads and validates the spec file at `path`. The path is shown as given in messages, so
+    /// pass it relative to where the user runs the command (`spec/valkey_client/v1.yaml`).
+    ///
+    /// ```no_run
+    /// let interface = databag_codegen::Interface::load("spec/valkey_client/v1.yaml")
+    ///     .unwrap_or_else(|problems| panic!("{problems}"));
+    /// assert_eq!(interface.name, "valkey_client");
+    /// ```
     pub fn load(path: impl AsRef<Path>) -> Result<Interface, Diagnostics> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|error| {
@@ -42,27 +48,42 @@ impl Interface {
             });
             diagnostics
         })?;
-        Interface::parse(&text, path)
+        Interface::from_str(&text, path)
     }
 
-    /// Validates spec `text`, naming it `path` in messages and in the model.
-    pub fn parse(text: &str, path: impl AsRef<Path>) -> Result<Interface, Diagnostics> {
+    /// Validates spec `text`, naming it `path` in messages and in [`Interface::source`].
+    ///
+    /// Every problem is reported, sorted by position, except that a file YAML or serde cannot
+    /// read (a syntax error, an unknown key, a value of the wrong type) yields that one problem:
+    /// the other checks need the file's shape to be right.
+    pub fn from_str(text: &str, path: impl AsRef<Path>) -> Result<Interface, Diagnostics> {
         let path = path.as_ref();
-        let raw = yaml::parse(text, path)?;
+        let locator = Locator::new(text);
+        let raw = yaml::parse(text, path, &locator)?;
         let mut checker = Checker {
             file: path.to_path_buf(),
-            locator: Locator::new(text),
+            locator,
             diagnostics: Diagnostics::new(),
         };
         let interface = checker.interface(raw);
+        checker.examples(&interface);
         checker.diagnostics.into_result(interface)
     }
 }
 
+/// The spec side's error accumulator: a problem at a spec path becomes a diagnostic at the
+/// path's position.
 struct Checker {
     file: PathBuf,
     locator: Locator,
     diagnostics: Diagnostics,
+}
+
+/// The spec's `version_key`, and whether its absence is still to be reported.
+#[derive(Clone, Copy)]
+struct VersionKey<'a> {
+    name: Option<&'a str>,
+    report_missing: bool,
 }
 
 /// What a field needs to know about the rest of the spec.
@@ -73,7 +94,7 @@ struct Context<'a> {
 }
 
 impl Checker {
-    fn error_at(&mut self, (line, column): (usize, usize), message: String) {
+    fn error_at(&mut self, (line, column): Position, message: String) {
         self.diagnostics.push(Diagnostic {
             file: self.file.clone(),
             line,
@@ -88,80 +109,29 @@ impl Checker {
         self.error_at(position, message.into());
     }
 
-    /// A problem with the key naming the node at `path`.
+    /// A problem with the key naming the node at `path` (unknown, duplicate, conflicting).
     fn error_key(&mut self, path: &str, message: impl Into<String>) {
         let position = self.locator.key(path);
         self.error_at(position, message.into());
     }
 
     fn interface(&mut self, raw: RawInterface) -> Interface {
-        if !is_snake_name(&raw.interface) {
-            self.error(
-                "interface",
-                format!(
-                    "invalid interface name {:?} (expected lowercase letters, digits and `_`, \
-                     starting with a letter)",
-                    raw.interface
-                ),
-            );
-        }
-        if !STATUSES.contains(&raw.status.as_str()) {
-            self.error(
-                "status",
-                format!(
-                    "unknown status {:?} (expected one of: {})",
-                    raw.status,
-                    STATUSES.join(", ")
-                ),
-            );
-        }
-
-        let mut groups: Vec<String> = Vec::new();
-        for (i, group) in raw.secret_groups.iter().enumerate() {
-            let path = format!("secret_groups[{i}].name");
-            if !is_group_name(&group.name) {
-                self.error(
-                    &path,
-                    format!(
-                        "invalid secret group name {:?} (expected lowercase letters and digits, \
-                         words separated by `-`)",
-                        group.name
-                    ),
-                );
-            }
-            if groups.contains(&group.name) {
-                self.error(&path, format!("duplicate secret group {:?}", group.name));
-            }
-            groups.push(group.name.clone());
-        }
-
+        self.header(&raw);
+        let groups = self.secret_groups(&raw);
         let object_names: Vec<String> = raw.objects.0.iter().map(|(n, _)| n.clone()).collect();
-        let mut context = Context {
+        let mut cx = Context {
             groups: &groups,
             objects: &object_names,
             used_groups: BTreeSet::new(),
         };
-
-        let mut objects = Vec::new();
-        let mut seen_objects = BTreeSet::new();
-        for (name, object) in &raw.objects.0 {
-            let path = format!("objects.{name}");
-            if !is_snake_name(name) {
-                self.error_key(
-                    &path,
-                    format!(
-                        "invalid object name {name:?} (expected lowercase letters, digits and \
-                         `_`, starting with a letter)"
-                    ),
-                );
-            }
-            if !seen_objects.insert(name.clone()) {
-                self.error_key(&path, format!("duplicate object {name:?}"));
-            }
-            objects.push(self.object(name, &pascal_case(name), object, &path, &mut context));
-        }
-
-        let version_key = raw.version_key.clone();
+        let objects = self.objects(&raw, &mut cx);
+        // Without a version key, a role with several versions is the one problem to report; a
+        // value selector elsewhere is then a consequence, not a second mistake.
+        let several_somewhere = raw.roles.0.iter().any(|(_, r)| r.versions.0.len() > 1);
+        let keys = VersionKey {
+            name: raw.version_key.as_deref(),
+            report_missing: !several_somewhere,
+        };
         let mut roles = Vec::new();
         for (name, role) in &raw.roles.0 {
             let path = format!("roles.{name}");
@@ -180,45 +150,9 @@ impl Checker {
                 self.error_key(&path, format!("duplicate role {name:?}"));
                 continue;
             }
-            if role.versions.0.is_empty() {
-                self.error_key(
-                    &path,
-                    format!("role {name:?} declares no wire version (expected `versions:`)"),
-                );
-            }
-            if role.versions.0.len() > 1 && version_key.is_none() {
-                self.error_key(
-                    &format!("{path}.versions"),
-                    format!(
-                        "role {name:?} has several wire versions but the spec sets no \
-                         `version_key` to tell them apart"
-                    ),
-                );
-            }
-            let mut versions = Vec::new();
-            for (version_name, version) in &role.versions.0 {
-                let version_path = format!("{path}.versions.{version_name}");
-                if let Some(v) =
-                    self.version(kind, version_name, version, &version_path, &mut context)
-                {
-                    if versions.iter().any(|w: &WireVersion| w.name == v.name) {
-                        self.error_key(
-                            &version_path,
-                            format!("duplicate wire version {version_name:?}"),
-                        );
-                    }
-                    versions.push(v);
-                }
-            }
-            self.check_selectors(&versions, &path);
-            roles.push(Role {
-                kind,
-                description: role.description.clone(),
-                behavior: role.behavior.clone(),
-                versions,
-            });
+            roles.push(self.role(kind, role, keys, &mut cx));
         }
-        if roles.is_empty() {
+        if raw.roles.0.is_empty() {
             self.error_key(
                 "roles",
                 "the spec declares no role (expected requirer and/or provider)",
@@ -228,10 +162,13 @@ impl Checker {
         roles.sort_by_key(|r| r.kind);
 
         for (i, group) in groups.iter().enumerate() {
-            if !context.used_groups.contains(group) {
+            if !cx.used_groups.contains(group) {
                 self.error(
                     &format!("secret_groups[{i}].name"),
-                    format!("secret group {group:?} is declared but no field uses it"),
+                    format!(
+                        "secret group {group:?} is declared but never used (no field has \
+                         `secret: {group}` or `secret_uri: {group}`)"
+                    ),
                 );
             }
         }
@@ -249,7 +186,7 @@ impl Checker {
             behavior: raw.behavior,
             providers: raw.providers.into_iter().map(charm).collect(),
             requirers: raw.requirers.into_iter().map(charm).collect(),
-            version_key,
+            version_key: raw.version_key,
             secret_groups: raw
                 .secret_groups
                 .into_iter()
@@ -263,55 +200,234 @@ impl Checker {
         }
     }
 
+    /// `interface`, `version`, `status`, `version_key`.
+    fn header(&mut self, raw: &RawInterface) {
+        if !is_snake_name(&raw.interface) {
+            self.error(
+                "interface",
+                format!(
+                    "invalid interface name {:?} (expected lowercase letters, digits and `_`, \
+                     starting with a letter)",
+                    raw.interface
+                ),
+            );
+        }
+        // `spec/<interface>/v<N>.yaml`: a copied file whose `version` was not bumped would
+        // overwrite the artifacts of the version it was copied from.
+        let stem = self.file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        if is_version_name(stem) && stem[1..].parse::<u32>().ok() != Some(raw.version) {
+            self.error(
+                "version",
+                format!(
+                    "version {} disagrees with the file name {stem:?} (expected version {})",
+                    raw.version,
+                    &stem[1..]
+                ),
+            );
+        }
+        if !STATUSES.contains(&raw.status.as_str()) {
+            self.error(
+                "status",
+                format!(
+                    "unknown status {:?} (expected one of: {})",
+                    raw.status,
+                    STATUSES.join(", ")
+                ),
+            );
+        }
+        if let Some(key) = &raw.version_key
+            && !is_wire_name(key)
+        {
+            self.error(
+                "version_key",
+                format!("invalid version key {key:?} (expected a databag key such as `version`)"),
+            );
+        }
+    }
+
+    fn secret_groups(&mut self, raw: &RawInterface) -> Vec<String> {
+        let mut groups: Vec<String> = Vec::new();
+        for (i, group) in raw.secret_groups.iter().enumerate() {
+            let path = format!("secret_groups[{i}].name");
+            if !is_group_name(&group.name) {
+                self.error(
+                    &path,
+                    format!(
+                        "invalid secret group name {:?} (expected lowercase letters and digits, \
+                         words separated by `-`)",
+                        group.name
+                    ),
+                );
+            }
+            if groups.contains(&group.name) {
+                self.error(&path, format!("duplicate secret group {:?}", group.name));
+            }
+            groups.push(group.name.clone());
+        }
+        groups
+    }
+
+    fn objects(&mut self, raw: &RawInterface, cx: &mut Context<'_>) -> Vec<Object> {
+        let mut objects = Vec::new();
+        let mut rust_names: BTreeMap<String, String> = BTreeMap::new();
+        for (name, object) in &raw.objects.0 {
+            let path = format!("objects.{name}");
+            let rust_name = pascal_case(name);
+            if !is_snake_name(name) {
+                self.error_key(
+                    &path,
+                    format!(
+                        "invalid object name {name:?} (expected lowercase letters, digits and \
+                         `_`, starting with a letter)"
+                    ),
+                );
+            } else if BUILTIN_TYPES.contains(&name.as_str()) {
+                self.error_key(
+                    &path,
+                    format!("object name {name:?} is a built-in type (choose another name)"),
+                );
+            } else if RESERVED_TYPE_NAMES.contains(&rust_name.as_str()) {
+                self.error_key(
+                    &path,
+                    format!(
+                        "object name {name:?} becomes `{rust_name}`, a name the generated code \
+                         already uses (choose another name)"
+                    ),
+                );
+            } else if let Some(first) = rust_names.get(&rust_name) {
+                let message = if first == name {
+                    format!("duplicate object {name:?}")
+                } else {
+                    format!("object names {first:?} and {name:?} both become `{rust_name}`")
+                };
+                self.error_key(&path, message);
+            } else {
+                rust_names.insert(rust_name.clone(), name.clone());
+            }
+            let place = Place {
+                label: &format!("object {name:?}"),
+                name,
+                rust_name: &rust_name,
+                path: &path,
+                level: Level::Nested,
+            };
+            objects.push(self.object(&place, object, cx));
+        }
+        for (index, field, cycle) in types::cycles(&objects) {
+            self.error(
+                &format!("objects.{}.fields[{field}].type", objects[index].name),
+                format!(
+                    "object {:?} contains itself ({}); recursive objects are not supported",
+                    objects[index].name,
+                    cycle.join(" → ")
+                ),
+            );
+        }
+        objects
+    }
+
+    fn role(
+        &mut self,
+        kind: RoleKind,
+        raw: &RawRole,
+        version_key: VersionKey<'_>,
+        cx: &mut Context<'_>,
+    ) -> Role {
+        let name = kind.as_str();
+        let path = format!("roles.{name}");
+        let several = raw.versions.0.len() > 1;
+        if raw.versions.0.is_empty() {
+            self.error_key(
+                &path,
+                format!("role {name:?} declares no wire version (expected `versions:`)"),
+            );
+        }
+        if several && version_key.name.is_none() {
+            self.error_key(
+                &format!("{path}.versions"),
+                format!(
+                    "role {name:?} has several wire versions but the spec sets no `version_key` \
+                     to tell them apart"
+                ),
+            );
+        }
+        let mut versions: Vec<WireVersion> = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (version_name, version) in &raw.versions.0 {
+            let version_path = format!("{path}.versions.{version_name}");
+            if !seen.insert(version_name) {
+                self.error_key(
+                    &version_path,
+                    format!("duplicate wire version {version_name:?}"),
+                );
+                continue;
+            }
+            if let Some(v) = self.version(kind, version_name, version, several, &version_path, cx) {
+                self.version_key_field(&v, version_key, &version_path);
+                versions.push(v);
+            }
+        }
+        self.check_selectors(&versions, &path);
+        Role {
+            kind,
+            description: raw.description.clone(),
+            behavior: raw.behavior.clone(),
+            versions,
+        }
+    }
+
     fn version(
         &mut self,
         role: RoleKind,
         name: &str,
         raw: &RawVersion,
+        several: bool,
         path: &str,
-        context: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Option<WireVersion> {
-        let valid_name = name
-            .strip_prefix('v')
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-        if !valid_name {
+        if !is_version_name(name) {
             self.error_key(
                 path,
                 format!("invalid wire version name {name:?} (expected `v` and a number: v0, v1)"),
             );
         }
-        let selector = self.selector(&raw.selected_by, &format!("{path}.selected_by"))?;
         let role_name = pascal_case(role.as_str());
-        let app = self.object(
-            "app",
-            &format!("{role_name}AppData"),
-            &raw.app,
-            &format!("{path}.app"),
-            context,
-        );
+        let app = Place {
+            label: "databag `app`",
+            name: "app",
+            rust_name: &format!("{role_name}AppData"),
+            path: &format!("{path}.app"),
+            level: Level::Databag,
+        };
+        let app = self.object(&app, &raw.app, cx);
         let unit = raw.unit.as_ref().map(|unit| {
-            self.object(
-                "unit",
-                &format!("{role_name}UnitData"),
-                unit,
-                &format!("{path}.unit"),
-                context,
-            )
+            let place = Place {
+                label: "databag `unit`",
+                name: "unit",
+                rust_name: &format!("{role_name}UnitData"),
+                path: &format!("{path}.unit"),
+                level: Level::Databag,
+            };
+            self.object(&place, unit, cx)
         });
-        let example = raw.example.as_ref().map(|example| {
-            self.example_keys(&example.app.0, &app, &format!("{path}.example.app"));
-            if let Some(unit) = &unit {
-                self.example_keys(&example.unit.0, unit, &format!("{path}.example.unit"));
-            } else if let Some((key, _)) = example.unit.0.first() {
+        let selector = match &raw.selected_by {
+            Some(selector) => self.selector(selector, &format!("{path}.selected_by"))?,
+            // One version needs no selector: it takes every databag.
+            None if !several => Selector::Other,
+            None => {
                 self.error_key(
-                    &format!("{path}.example.unit.{key}"),
-                    "example unit databag, but the version declares no `unit` databag",
+                    path,
+                    format!(
+                        "wire version {name:?} needs `selected_by` (its role has several wire \
+                         versions)"
+                    ),
                 );
+                return None;
             }
-            Example {
-                app: example.app.0.iter().cloned().collect::<BTreeMap<_, _>>(),
-                unit: example.unit.0.iter().cloned().collect::<BTreeMap<_, _>>(),
-            }
+        };
+        let example = raw.example.as_ref().map(|example| Example {
+            app: example.app.0.iter().cloned().collect(),
+            unit: example.unit.0.iter().cloned().collect(),
         });
         Some(WireVersion {
             name: name.to_owned(),
@@ -320,21 +436,6 @@ impl Checker {
             unit,
             example,
         })
-    }
-
-    fn example_keys(&mut self, entries: &[(String, String)], object: &Object, path: &str) {
-        for (key, _) in entries {
-            let known = object
-                .fields
-                .iter()
-                .any(|f| &f.name == key || f.aliases.contains(key));
-            if !known {
-                self.error_key(
-                    &format!("{path}.{key}"),
-                    format!("example key {key:?} is not a field of this databag"),
-                );
-            }
-        }
     }
 
     fn selector(&mut self, raw: &RawSelector, path: &str) -> Option<Selector> {
@@ -353,279 +454,109 @@ impl Checker {
         }
     }
 
+    /// A databag must say which version it is: a version selected by a value writes that value
+    /// under the version key, as a constant.
+    fn version_key_field(&mut self, version: &WireVersion, key: VersionKey<'_>, path: &str) {
+        let selected = format!("{path}.selected_by");
+        let Some(key) = key.name else {
+            if let Selector::Value(value) | Selector::ValueOrAbsent(value) = &version.selector
+                && key.report_missing
+            {
+                self.error(
+                    &selected,
+                    format!(
+                        "`selected_by` names the value {value:?}, but the spec sets no \
+                         `version_key` (the key that carries it)"
+                    ),
+                );
+            }
+            return;
+        };
+        if version.app.fields.is_empty() {
+            // Already reported as an empty databag.
+            return;
+        }
+        let found = version.app.fields.iter().position(|f| f.name == key);
+        let field_path = |i: usize, part: &str| format!("{path}.app.fields[{i}].{part}");
+        match (&version.selector, found) {
+            (Selector::Value(value), None) => self.error(
+                &selected,
+                format!(
+                    "wire version {:?} is selected by `{key}: {value}`, but its app databag has \
+                     no `{key}` field (expected one with `constant: {value}`)",
+                    version.name
+                ),
+            ),
+            (Selector::Value(value) | Selector::ValueOrAbsent(value), Some(i)) => {
+                let constant = version.app.fields[i].constant.as_ref();
+                if constant != Some(value)
+                    && (constant.is_some() || matches!(version.selector, Selector::Value(_)))
+                {
+                    let at = if constant.is_some() {
+                        "constant"
+                    } else {
+                        "name"
+                    };
+                    self.error(
+                        &field_path(i, at),
+                        format!(
+                            "the `{key}` field of wire version {:?} must have `constant: \
+                             {value}` (the value that selects it)",
+                            version.name
+                        ),
+                    );
+                }
+            }
+            (Selector::Other, Some(i)) if version.app.fields[i].constant.is_some() => self.error(
+                &field_path(i, "constant"),
+                format!(
+                    "wire version {:?} takes any other `{key}` value (`other: true`), so its \
+                     `{key}` field cannot be a constant",
+                    version.name
+                ),
+            ),
+            _ => {}
+        }
+    }
+
     fn check_selectors(&mut self, versions: &[WireVersion], role_path: &str) {
-        let mut values = BTreeSet::new();
-        let (mut other, mut absent) = (false, false);
+        let mut values: BTreeMap<&str, &str> = BTreeMap::new();
+        let (mut other, mut absent): (Option<&str>, Option<&str>) = (None, None);
         for version in versions {
             let path = format!("{role_path}.versions.{}.selected_by", version.name);
+            let name = version.name.as_str();
             match &version.selector {
                 Selector::Value(v) | Selector::ValueOrAbsent(v) => {
-                    if !values.insert(v.clone()) {
+                    if let Some(first) = values.insert(v, name) {
                         self.error(
                             &path,
-                            format!("version value {v:?} already selects another wire version"),
+                            format!("version value {v:?} already selects wire version {first:?}"),
                         );
                     }
                 }
                 Selector::Other => {}
             }
-            let takes_absent = matches!(version.selector, Selector::ValueOrAbsent(_));
-            if takes_absent && absent {
-                self.error(
-                    &path,
-                    "two wire versions are selected by an absent version key",
-                );
+            if matches!(version.selector, Selector::ValueOrAbsent(_)) {
+                match absent {
+                    Some(first) => self.error(
+                        &path,
+                        format!(
+                            "an absent version key already selects wire version {first:?} \
+                             (`or_absent: true`)"
+                        ),
+                    ),
+                    None => absent = Some(name),
+                }
             }
-            absent |= takes_absent;
             if matches!(version.selector, Selector::Other) {
-                if other {
-                    self.error(&path, "two wire versions are selected by `other: true`");
-                }
-                other = true;
-            }
-        }
-    }
-
-    fn object(
-        &mut self,
-        name: &str,
-        rust_name: &str,
-        raw: &RawObject,
-        path: &str,
-        context: &mut Context<'_>,
-    ) -> Object {
-        if raw.fields.is_empty() {
-            self.error_key(
-                path,
-                format!("`{name}` declares no field (expected `fields:`)"),
-            );
-        }
-        let mut fields = Vec::new();
-        let mut wire_names: BTreeMap<String, usize> = BTreeMap::new();
-        let mut rust_names: BTreeSet<String> = BTreeSet::new();
-        for (i, raw_field) in raw.fields.iter().enumerate() {
-            let field_path = format!("{path}.fields[{i}]");
-            let field = self.field(raw_field, &field_path, context);
-            let mut duplicate_wire = false;
-            for spelling in std::iter::once(&field.name).chain(&field.aliases) {
-                if let Some(first) = wire_names.insert(spelling.clone(), i) {
-                    duplicate_wire = true;
-                    self.error(
-                        &format!("{field_path}.name"),
-                        format!(
-                            "duplicate wire name {spelling:?} (already used by fields[{first}])"
-                        ),
-                    );
-                }
-            }
-            let duplicate_rust = !rust_names.insert(field.rust_name.clone())
-                || (raw.keeps_unknown && field.rust_name == UNKNOWN_FIELD);
-            // Two equal wire names also collide in Rust; one message is enough.
-            if duplicate_rust && !duplicate_wire {
-                self.error(
-                    &format!("{field_path}.name"),
-                    format!(
-                        "duplicate Rust field name `{}` (set `rust_name:` to another name)",
-                        field.rust_name
+                match other {
+                    Some(first) => self.error(
+                        &path,
+                        format!("wire version {first:?} already has `other: true`"),
                     ),
-                );
-            }
-            fields.push(field);
-        }
-        // A secret value is useless to the peer without the URI of its secret.
-        for (i, field) in fields.iter().enumerate() {
-            if let Some(group) = &field.secret
-                && context.groups.contains(group)
-            {
-                let carried = fields.iter().any(|f| f.secret_uri.as_ref() == Some(group));
-                if !carried {
-                    self.error(
-                        &format!("{path}.fields[{i}].secret"),
-                        format!(
-                            "secret group {group:?} has no field carrying its URI here (expected \
-                             a field `secret-{group}` with `secret_uri: {group}`)"
-                        ),
-                    );
+                    None => other = Some(name),
                 }
             }
-        }
-        Object {
-            name: name.to_owned(),
-            rust_name: rust_name.to_owned(),
-            description: raw.description.clone(),
-            keeps_unknown: raw.keeps_unknown,
-            fields,
-        }
-    }
-
-    fn field(&mut self, raw: &RawField, path: &str, context: &mut Context<'_>) -> Field {
-        if !is_wire_name(&raw.name) {
-            self.error(
-                &format!("{path}.name"),
-                format!(
-                    "invalid field name {:?} (expected lowercase letters and digits, words \
-                     separated by `-` or `_`)",
-                    raw.name
-                ),
-            );
-        }
-        for (i, alias) in raw.aliases.iter().enumerate() {
-            if !is_wire_name(alias) {
-                self.error(
-                    &format!("{path}.aliases[{i}]"),
-                    format!("invalid alias {alias:?} (expected a field name)"),
-                );
-            }
-        }
-        let rust_name = match &raw.rust_name {
-            Some(name) => {
-                if !is_snake_name(name) || RUST_KEYWORDS.contains(&name.as_str()) {
-                    self.error(
-                        &format!("{path}.rust_name"),
-                        format!("invalid Rust field name {name:?} (expected a snake_case identifier that is not a keyword)"),
-                    );
-                }
-                name.clone()
-            }
-            None => {
-                let name = raw.name.replace('-', "_");
-                if RUST_KEYWORDS.contains(&name.as_str()) {
-                    self.error(
-                        &format!("{path}.name"),
-                        format!(
-                            "field name {:?} is a Rust keyword (set `rust_name:`, e.g. `{name}_`)",
-                            raw.name
-                        ),
-                    );
-                }
-                name
-            }
-        };
-        let ty = match parse_type(&raw.ty) {
-            Some(ty) => {
-                if let Some(object) = ty.object_name()
-                    && !context.objects.iter().any(|o| o == object)
-                {
-                    let known = if context.objects.is_empty() {
-                        "none declared".to_owned()
-                    } else {
-                        format!("expected one of: {}", context.objects.join(", "))
-                    };
-                    self.error(
-                        &format!("{path}.type"),
-                        format!("unknown type or object {object:?} ({known})"),
-                    );
-                }
-                ty
-            }
-            None => {
-                self.error(
-                    &format!("{path}.type"),
-                    format!(
-                        "invalid type {:?} (expected string, bool, int, secret-uri, any, \
-                         list<T>, map<T> or an object name)",
-                        raw.ty
-                    ),
-                );
-                Type::Any
-            }
-        };
-        for (key, group) in [("secret", &raw.secret), ("secret_uri", &raw.secret_uri)] {
-            if let Some(group) = group {
-                context.used_groups.insert(group.clone());
-                if !context.groups.contains(group) {
-                    self.error(
-                        &format!("{path}.{key}"),
-                        format!(
-                            "unknown secret group {group:?} (expected one of: {})",
-                            context.groups.join(", ")
-                        ),
-                    );
-                }
-            }
-        }
-        if raw.secret.is_some() {
-            let conflicts = [
-                ("required", raw.required, "a secret may be absent"),
-                (
-                    "json",
-                    raw.json,
-                    "secret content is never JSON-encoded in the databag",
-                ),
-                (
-                    "constant",
-                    raw.constant.is_some(),
-                    "a constant is not secret",
-                ),
-                (
-                    "aliases",
-                    !raw.aliases.is_empty(),
-                    "secret content keys have one spelling",
-                ),
-                (
-                    "secret_uri",
-                    raw.secret_uri.is_some(),
-                    "a field carries a value or a URI, not both",
-                ),
-            ];
-            for (key, present, why) in conflicts {
-                if present {
-                    self.error_key(
-                        &format!("{path}.{key}"),
-                        format!("`{key}` cannot be combined with `secret` ({why})"),
-                    );
-                }
-            }
-            if !is_content_key(&raw.name) {
-                self.error(
-                    &format!("{path}.name"),
-                    format!(
-                        "secret field name {:?} is not a valid Juju secret content key (expected \
-                         at least 3 lowercase letters or digits, starting with a letter, single \
-                         `-` between them)",
-                        raw.name
-                    ),
-                );
-            }
-        }
-        if raw.secret_uri.is_some() && ty != Type::SecretUri {
-            self.error(
-                &format!("{path}.type"),
-                format!(
-                    "a `secret_uri` field must have type secret-uri, found {:?}",
-                    raw.ty
-                ),
-            );
-        }
-        if raw.constant.is_some() && ty != Type::String {
-            self.error(
-                &format!("{path}.constant"),
-                format!("`constant` needs type string, found {:?}", raw.ty),
-            );
-        }
-        if !ty.is_string_like() {
-            for (i, example) in raw.examples.iter().enumerate() {
-                if let Err(error) = serde_json::from_str::<serde_json::Value>(example) {
-                    self.error(
-                        &format!("{path}.examples[{i}]"),
-                        format!("example of a {} field must be JSON text: {error}", raw.ty),
-                    );
-                }
-            }
-        }
-        Field {
-            name: raw.name.clone(),
-            rust_name,
-            aliases: raw.aliases.clone(),
-            ty,
-            required: raw.required,
-            json: raw.json,
-            secret: raw.secret.clone(),
-            secret_uri: raw.secret_uri.clone(),
-            constant: raw.constant.clone(),
-            title: raw.title.clone(),
-            description: raw.description.clone(),
-            examples: raw.examples.clone(),
         }
     }
 }
@@ -637,146 +568,56 @@ fn charm(raw: crate::spec::raw::RawCharm) -> Charm {
     }
 }
 
-/// Parses `string`, `list<request>`, `map<any>`, ... ; `None` when malformed.
-fn parse_type(text: &str) -> Option<Type> {
-    let text = text.trim();
-    let generic = |prefix: &str| {
-        text.strip_prefix(prefix)
-            .and_then(|rest| rest.strip_prefix('<'))
-            .and_then(|rest| rest.strip_suffix('>'))
-    };
-    if let Some(inner) = generic("list") {
-        return parse_type(inner).map(|t| Type::List(Box::new(t)));
-    }
-    if let Some(inner) = generic("map") {
-        return parse_type(inner).map(|t| Type::Map(Box::new(t)));
-    }
-    Some(match text {
-        "string" => Type::String,
-        "bool" => Type::Bool,
-        "int" => Type::Int,
-        "secret-uri" => Type::SecretUri,
-        "any" => Type::Any,
-        name if is_snake_name(name) => Type::Object(name.to_owned()),
-        _ => return None,
-    })
-}
-
-impl Type {
-    /// The object this type names, directly or as list/map items.
-    pub fn object_name(&self) -> Option<&str> {
-        match self {
-            Type::Object(name) => Some(name),
-            Type::List(item) | Type::Map(item) => item.object_name(),
-            _ => None,
-        }
-    }
-
-    /// Whether values of this type are written raw (not as JSON text).
-    pub fn is_string_like(&self) -> bool {
-        matches!(self, Type::String | Type::SecretUri)
-    }
-}
-
-/// `valkey_client`, `response`.
-fn is_snake_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !name.ends_with('_')
-        && !name.contains("__")
-}
-
-/// Wire names: `read-only-endpoints`, `sentinel_endpoints`.
-fn is_wire_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && name.split(['-', '_']).all(|w| {
-            !w.is_empty()
-                && w.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
-}
-
-/// Secret group names: `user`, `requested-entity`.
-fn is_group_name(name: &str) -> bool {
-    name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && name.split('-').all(|w| {
-            !w.is_empty()
-                && w.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
-}
-
-/// Juju secret content keys: `^[a-z](?:-?[a-z0-9]){2,}$`.
-fn is_content_key(name: &str) -> bool {
-    is_group_name(name) && name.chars().filter(|c| *c != '-').count() >= 3
-}
-
-/// `response` → `Response`, `requirer` → `Requirer`, `tls_info` → `TlsInfo`.
-pub(crate) fn pascal_case(name: &str) -> String {
-    name.split(['_', '-'])
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut chars = w.chars();
-            chars
-                .next()
-                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Type;
 
-    #[test]
-    fn parses_types() {
-        assert_eq!(parse_type("string"), Some(Type::String));
-        assert_eq!(
-            parse_type("list<request>"),
-            Some(Type::List(Box::new(Type::Object("request".into()))))
-        );
-        assert_eq!(parse_type("map<any>"), Some(Type::Map(Box::new(Type::Any))));
-        assert_eq!(parse_type("list<"), None);
-        assert_eq!(parse_type("lst<string>"), None);
-    }
-
-    #[test]
-    fn names() {
-        assert!(is_content_key("tls-ca"));
-        assert!(!is_content_key("ca"));
-        assert!(!is_content_key("tls_ca"));
-        assert!(is_wire_name("sentinel_endpoints"));
-        assert!(!is_wire_name("Read-only"));
-        assert!(!is_wire_name("a--b"));
-        assert_eq!(pascal_case("response"), "Response");
+    fn load(relative: &str) -> Interface {
+        let path = format!("{}/../{relative}", env!("CARGO_MANIFEST_DIR"));
+        Interface::load(path).unwrap_or_else(|diagnostics| panic!("{diagnostics}"))
     }
 
     #[test]
     fn loads_the_valkey_spec() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/valkey_client/v1.yaml");
-        let interface = match Interface::load(path) {
-            Ok(interface) => interface,
-            Err(diagnostics) => panic!("{diagnostics}"),
-        };
+        let interface = load("spec/valkey_client/v1.yaml");
         assert_eq!(interface.name, "valkey_client");
         assert_eq!(interface.roles.len(), 2);
         let provider = interface.role(RoleKind::Provider).expect("provider role");
         assert_eq!(provider.versions.len(), 2);
         assert_eq!(provider.versions[0].selector, Selector::Other);
         let response = interface.object("response").expect("response object");
-        let tls = response
-            .fields
-            .iter()
-            .find(|f| f.name == "tls")
-            .expect("tls field");
+        let tls = response.field("tls").expect("tls field");
         assert_eq!(tls.secret.as_deref(), Some("tls"));
         assert_eq!(tls.ty, Type::Bool);
         assert_eq!(
             interface.roles[0].versions[0].app.rust_name,
             "RequirerAppData"
+        );
+    }
+
+    #[test]
+    fn several_problems_come_together_sorted() {
+        let text = "interface: Bad\nversion: 1\nstatus: final\nroles:\n  providr: {}\n";
+        let diagnostics = Interface::from_str(text, "x/v1.yaml").expect_err("invalid");
+        assert_eq!(
+            diagnostics.to_string(),
+            "x/v1.yaml:1:12: invalid interface name \"Bad\" (expected lowercase letters, digits \
+             and `_`, starting with a letter)\n\
+             x/v1.yaml:3:9: unknown status \"final\" (expected one of: draft, published, retired)\n\
+             x/v1.yaml:5:3: unknown role \"providr\" (expected one of: requirer, provider)"
+        );
+    }
+
+    #[test]
+    fn the_file_name_fixes_the_version() {
+        let text = "interface: a\nversion: 2\nstatus: draft\nroles:\n  requirer:\n    versions:\n      v0:\n        app:\n          fields:\n            - {name: x, type: string}\n";
+        assert!(Interface::from_str(text, "a/v2.yaml").is_ok());
+        assert!(Interface::from_str(text, "a/anything.yaml").is_ok());
+        let diagnostics = Interface::from_str(text, "a/v1.yaml").expect_err("mismatch");
+        assert_eq!(
+            diagnostics.to_string(),
+            "a/v1.yaml:2:10: version 2 disagrees with the file name \"v1\" (expected version 1)"
         );
     }
 }

@@ -36,10 +36,12 @@ impl Locator {
 
     /// Position of the key naming the node at `path` (the value's, for list items).
     pub(crate) fn key(&self, path: &str) -> Position {
-        match self.keys.get(path) {
-            Some(position) => *position,
-            None => self.value(path),
-        }
+        self.exact_key(path).unwrap_or_else(|| self.value(path))
+    }
+
+    /// Position of the key at exactly `path`, if the file has it.
+    pub(crate) fn exact_key(&self, path: &str) -> Option<Position> {
+        self.keys.get(path).copied()
     }
 
     fn find(&self, map: &HashMap<String, Position>, path: &str) -> Position {
@@ -58,8 +60,13 @@ impl Locator {
 
 /// One open collection while walking the event stream.
 enum Frame {
-    /// A mapping: its path, and the key just read (waiting for its value).
-    Mapping { path: String, key: Option<String> },
+    /// A mapping: its path, the key just read (waiting for its value), and whether a key was
+    /// read yet.
+    Mapping {
+        path: String,
+        key: Option<String>,
+        seen_key: bool,
+    },
     /// A sequence: its path and the index of the next item.
     Sequence { path: String, next: usize },
 }
@@ -84,17 +91,22 @@ impl Builder {
                 *next += 1;
                 Some(item)
             }
-            Some(Frame::Mapping { path, key }) => match key.take() {
+            Some(Frame::Mapping {
+                path,
+                key,
+                seen_key,
+            }) => match key.take() {
                 Some(k) => Some(join(path, &k)),
                 None => {
                     let k = scalar.unwrap_or_default().to_owned();
                     let full = join(path, &k);
-                    // yaml-rust2 marks a block mapping's start after its first key; the
-                    // mapping starts where that key does.
-                    self.locator
-                        .values
-                        .entry(path.clone())
-                        .or_insert(position(mark));
+                    // yaml-rust2 marks a block mapping's start after its first key's colon
+                    // (a flow mapping's at its `{`): the mapping starts at whichever is first.
+                    if !*seen_key {
+                        *seen_key = true;
+                        let start = self.locator.values.entry(path.clone()).or_insert((1, 1));
+                        *start = (*start).min(position(mark));
+                    }
                     self.locator.keys.insert(full, position(mark));
                     *key = Some(k);
                     None
@@ -131,11 +143,13 @@ impl MarkedEventReceiver for Builder {
                 let path = self
                     .next_path(mark, Some("?"))
                     .unwrap_or_else(|| "?".to_owned());
-                if !is_map {
-                    self.locator.values.insert(path.clone(), position(mark));
-                }
+                self.locator.values.insert(path.clone(), position(mark));
                 self.stack.push(if is_map {
-                    Frame::Mapping { path, key: None }
+                    Frame::Mapping {
+                        path,
+                        key: None,
+                        seen_key: false,
+                    }
                 } else {
                     Frame::Sequence { path, next: 0 }
                 });
@@ -163,5 +177,33 @@ mod tests {
         assert_eq!(locator.key("roles.provider.fields[0].secret"), (6, 9));
         // Unknown paths fall back to the closest ancestor.
         assert_eq!(locator.value("roles.provider.fields[0].nope"), (5, 9));
+    }
+
+    #[test]
+    fn flow_collections_start_at_their_bracket() {
+        let text = "v:
+  selected_by: {value: v0}
+  empty: {}
+  list: [a, 'b']
+";
+        let locator = Locator::new(text);
+        assert_eq!(locator.value("v"), (2, 3));
+        assert_eq!(locator.value("v.selected_by"), (2, 16));
+        assert_eq!(locator.value("v.selected_by.value"), (2, 24));
+        assert_eq!(locator.value("v.empty"), (3, 10));
+        assert_eq!(locator.value("v.list[1]"), (4, 13));
+        assert_eq!(locator.key("v.list"), (4, 3));
+    }
+
+    #[test]
+    fn a_duplicate_key_points_at_its_last_occurrence() {
+        let locator = Locator::new("a: 1\nb: 2\na: 3\n");
+        assert_eq!(locator.key("a"), (3, 1));
+    }
+
+    #[test]
+    fn unparsable_text_yields_the_file_start() {
+        let locator = Locator::new("a: [\n");
+        assert_eq!(locator.value("a"), (1, 1));
     }
 }

@@ -1,5 +1,8 @@
 //! The spec file as written: serde structs mirroring the YAML, before validation. Unknown keys
 //! are errors (`deny_unknown_fields`) so a typo never silently drops a setting.
+//!
+//! This file is the reference of the spec format's keys (`spec/valkey_client/v1.yaml` is the
+//! worked example); the rules that tie them together are in `model::validate`.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -42,12 +45,16 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Ordered<T> {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawInterface {
+    /// snake_case interface name (`valkey_client`).
     pub interface: String,
+    /// Interface version; must match a `v<N>.yaml` file name.
     pub version: u32,
+    /// `draft`, `published` or `retired`.
     pub status: String,
     pub maintainer: Option<String>,
     pub title: Option<String>,
     pub summary: Option<String>,
+    /// The document's sections, as Markdown.
     pub usage: Option<String>,
     pub direction: Option<String>,
     pub behavior: Option<String>,
@@ -55,11 +62,15 @@ pub(crate) struct RawInterface {
     pub providers: Vec<RawCharm>,
     #[serde(default)]
     pub requirers: Vec<RawCharm>,
+    /// The databag key whose value selects a wire version; needed when a role has several.
     pub version_key: Option<String>,
+    /// Each group's fields share one Juju Secret; every group must be used.
     #[serde(default)]
     pub secret_groups: Vec<RawSecretGroup>,
+    /// Named objects for JSON values (`list<request>`), in output order.
     #[serde(default)]
     pub objects: Ordered<RawObject>,
+    /// `requirer` and/or `provider`.
     pub roles: Ordered<RawRole>,
 }
 
@@ -94,21 +105,32 @@ pub(crate) struct RawObject {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawField {
+    /// Wire name (`read-only-endpoints`); the Rust name is its snake_case.
     pub name: String,
+    /// Rust field name, when the wire name's snake_case will not do (a keyword).
     pub rust_name: Option<String>,
+    /// `string`, `bool`, `int`, `secret-uri`, `any`, `list<T>`, `map<T>` or an object name.
     #[serde(rename = "type")]
     pub ty: String,
+    /// The key must be present (never on secret or secret-uri fields).
     #[serde(default)]
     pub required: bool,
+    /// The value is JSON text in the databag: required there for lists, maps, objects and
+    /// `any`; meaningless inside an object.
     #[serde(default)]
     pub json: bool,
+    /// Other spellings accepted on read.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// The secret group whose Juju Secret holds the value (never in the databag).
     pub secret: Option<String>,
+    /// The secret group whose URI this field carries.
     pub secret_uri: Option<String>,
+    /// The only accepted value (string fields).
     pub constant: Option<String>,
     pub title: Option<String>,
     pub description: Option<String>,
+    /// Values as the typed model holds them: raw for `string`/`secret-uri`, JSON text else.
     #[serde(default)]
     pub examples: Vec<String>,
 }
@@ -128,7 +150,8 @@ pub(crate) struct RawRole {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawVersion {
-    pub selected_by: RawSelector,
+    /// Optional when the role has one wire version (it then takes every databag).
+    pub selected_by: Option<RawSelector>,
     pub app: RawObject,
     pub unit: Option<RawObject>,
     pub example: Option<RawExample>,
@@ -149,6 +172,7 @@ pub(crate) struct RawSelector {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawExample {
+    /// Databag keys to string values, as Juju stores them.
     #[serde(default)]
     pub app: Ordered<String>,
     #[serde(default)]
