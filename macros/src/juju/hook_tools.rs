@@ -1,0 +1,690 @@
+//! The [`HookTools`] backend: runs Juju's hook tools (`relation-get`, `secret-add`, ...) with
+//! their JSON output formats, as a charm's hook process does.
+//!
+//! Invocations follow what Juju documents and ops does: relations named `-r endpoint:N` so
+//! Juju checks the endpoint; `relation-set --file -` with the update as JSON on stdin (JSON is
+//! YAML; an empty value deletes a key); secret content as `key#file=PATH` arguments, each file
+//! readable by this user only in a fresh private directory removed right after the call, so no
+//! secret value is ever on a command line (where `ps` would show it).
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
+
+use super::backend::{
+    Backend, BagOf, BagUpdate, Fetch, RelationId, SecretInfo, SecretOwner, SecretRef,
+    check_secret_content,
+};
+use super::env::HookContext;
+use super::error::{Error, ErrorKind, ToolFailure};
+use crate::{Bag, SecretContent, SecretUri};
+
+/// Runs Juju's hook tools for one unit, inside a hook.
+///
+/// Identity comes from the variables Juju sets for a hook (`JUJU_UNIT_NAME`,
+/// `JUJU_MODEL_UUID`; `JUJU_RELATION_ID` and `JUJU_REMOTE_APP` in relation hooks). Tools are
+/// looked up on `PATH` unless a tool directory is given.
+#[derive(Clone)]
+pub struct HookTools {
+    context: HookContext,
+    tool_dir: Option<PathBuf>,
+    /// Variables set on every tool process (empty when the tools inherit this process's).
+    env: Vec<(OsString, OsString)>,
+}
+
+impl fmt::Debug for HookTools {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HookTools")
+            .field("unit", &self.context.unit)
+            .field("tool_dir", &self.tool_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HookTools {
+    /// The backend of the hook this process runs: identity from this process's environment,
+    /// which the tools inherit.
+    pub fn from_env() -> Result<Self, Error> {
+        Ok(HookTools {
+            context: HookContext::from_env()?,
+            tool_dir: None,
+            env: Vec::new(),
+        })
+    }
+
+    /// A backend for the hook environment `vars` (as Juju would set it), passed to every tool
+    /// process on top of this process's environment. For running hook tools on behalf of a
+    /// unit from a process that is not its hook (tests, harnesses).
+    pub fn from_vars<I, K, V>(vars: I) -> Result<Self, Error>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<OsString>,
+        V: Into<OsString>,
+    {
+        let env: Vec<(OsString, OsString)> = vars
+            .into_iter()
+            .map(|(key, value)| (key.into(), value.into()))
+            .collect();
+        let context = HookContext::from_vars(
+            env.iter()
+                .filter_map(|(k, v)| Some((k.to_str()?.to_owned(), v.to_str()?.to_owned()))),
+        )?;
+        Ok(HookTools {
+            context,
+            tool_dir: None,
+            env,
+        })
+    }
+
+    /// Runs the tools found in `dir` instead of looking them up on `PATH`.
+    pub fn with_tool_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.tool_dir = Some(dir.into());
+        self
+    }
+
+    /// The hook this backend runs in: its name, relation, remote unit, secret.
+    pub fn context(&self) -> &HookContext {
+        &self.context
+    }
+
+    /// Runs `tool` with `args` (and `stdin`); its stdout on success. `shown` are the arguments
+    /// an error displays (`args` with temporary file paths masked).
+    fn run(
+        &self,
+        tool: &str,
+        args: &[String],
+        shown: Vec<String>,
+        stdin: Option<&[u8]>,
+    ) -> Result<Vec<u8>, Error> {
+        let program = match &self.tool_dir {
+            Some(dir) => dir.join(tool),
+            None => PathBuf::from(tool),
+        };
+        let failure = |status, stderr: String| ToolFailure {
+            tool: tool.to_owned(),
+            args: shown.clone(),
+            status,
+            stderr,
+        };
+        let mut command = Command::new(&program);
+        command
+            .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command
+            .spawn()
+            .map_err(|error| Error::from_failure(failure(None, error.to_string())))?;
+        let output = std::thread::scope(|scope| {
+            // Feed stdin from another thread so a tool that writes before it reads cannot
+            // deadlock against us.
+            let feeder = match (child.stdin.take(), stdin) {
+                (Some(mut pipe), Some(data)) => Some(scope.spawn(move || pipe.write_all(data))),
+                _ => None,
+            };
+            let output = child.wait_with_output();
+            let fed = feeder.map(|handle| handle.join());
+            (output, fed)
+        });
+        let (output, fed) = output;
+        let output =
+            output.map_err(|error| Error::from_failure(failure(None, error.to_string())))?;
+        if !output.status.success() {
+            let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+            return Err(Error::from_failure(failure(output.status.code(), stderr)));
+        }
+        if let Some(Ok(Err(error))) = fed {
+            let message = format!("could not write stdin: {error}");
+            return Err(Error::with_failure(
+                ErrorKind::Io,
+                failure(Some(0), message),
+            ));
+        }
+        Ok(output.stdout)
+    }
+
+    /// Runs a tool whose arguments hold nothing to mask and parses its JSON output.
+    fn json<T: for<'de> Deserialize<'de>>(
+        &self,
+        tool: &str,
+        args: Vec<String>,
+    ) -> Result<T, Error> {
+        let stdout = self.run(tool, &args, args.clone(), None)?;
+        parse_json(tool, args, &stdout)
+    }
+
+    fn secret_uri(tool: &str, args: &[String], text: &str) -> Result<SecretUri, Error> {
+        let text = text.trim();
+        let parsed = if text.starts_with("secret:") {
+            SecretUri::parse(text)
+        } else {
+            SecretUri::from_id(text)
+        };
+        parsed.map_err(|error| bad_output(tool, args.to_vec(), &error.to_string()))
+    }
+}
+
+fn bad_output(tool: &str, args: Vec<String>, why: &str) -> Error {
+    Error::with_failure(
+        ErrorKind::BadOutput,
+        ToolFailure {
+            tool: tool.to_owned(),
+            args,
+            status: Some(0),
+            stderr: format!("output not as Juju documents it: {why}"),
+        },
+    )
+}
+
+/// Parses a tool's JSON stdout. The error names the tool and serde's complaint, never the
+/// output itself (for `secret-get` it is secret content).
+fn parse_json<T: for<'de> Deserialize<'de>>(
+    tool: &str,
+    args: Vec<String>,
+    stdout: &[u8],
+) -> Result<T, Error> {
+    serde_json::from_slice(stdout).map_err(|error| {
+        let why = format!(
+            "expected JSON ({} at line {} column {})",
+            classify_json(&error),
+            error.line(),
+            error.column()
+        );
+        bad_output(tool, args, &why)
+    })
+}
+
+fn classify_json(error: &serde_json::Error) -> &'static str {
+    match error.classify() {
+        serde_json::error::Category::Io => "I/O error",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "unexpected shape",
+        serde_json::error::Category::Eof => "truncated",
+    }
+}
+
+/// Secret content written to private temporary files for `key#file=PATH` arguments; the
+/// directory is removed when this is dropped.
+struct ContentFiles {
+    dir: PathBuf,
+}
+
+impl ContentFiles {
+    /// Writes each value to `<private dir>/<key>`. Keys are checked by
+    /// [`check_secret_content`] first, so they are plain file names.
+    fn write(content: &SecretContent) -> Result<ContentFiles, Error> {
+        let io = |what: &str, error: std::io::Error| {
+            Error::new(ErrorKind::Io, format!("{what} for secret content: {error}"))
+        };
+        let base = std::env::temp_dir();
+        let mut attempt = 0u32;
+        let dir = loop {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+            let dir = base.join(format!(
+                "databag-secret-{}-{nanos:08x}-{attempt}",
+                std::process::id()
+            ));
+            // create_dir (not create_dir_all) fails on an existing path, so nobody can slip a
+            // directory or symlink of theirs under us.
+            match private_dir(&dir) {
+                Ok(()) => break dir,
+                Err(error)
+                    if error.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 =>
+                {
+                    attempt += 1;
+                }
+                Err(error) => return Err(io("could not create a private directory", error)),
+            }
+        };
+        let files = ContentFiles { dir };
+        for (key, value) in content {
+            let mut file = private_file(&files.dir.join(key))
+                .map_err(|error| io("could not create a file", error))?;
+            file.write_all(value.as_bytes())
+                .map_err(|error| io("could not write a file", error))?;
+        }
+        Ok(files)
+    }
+
+    fn path(&self, key: &str) -> PathBuf {
+        self.dir.join(key)
+    }
+}
+
+impl Drop for ContentFiles {
+    fn drop(&mut self) {
+        // Best effort: a leftover file is readable by this user only, in a directory only this
+        // user can enter.
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[cfg(unix)]
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().mode(0o700).create(dir)
+}
+
+#[cfg(not(unix))]
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::DirBuilder::new().create(dir)
+}
+
+#[cfg(unix)]
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+}
+
+#[derive(Deserialize)]
+struct InfoJson {
+    revision: u32,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    owner: Option<String>,
+}
+
+impl Backend for HookTools {
+    fn app_name(&self) -> &str {
+        &self.context.app
+    }
+
+    fn unit_name(&self) -> &str {
+        &self.context.unit
+    }
+
+    fn model_uuid(&self) -> &str {
+        &self.context.model_uuid
+    }
+
+    fn is_leader(&self) -> Result<bool, Error> {
+        self.json("is-leader", args::is_leader())
+    }
+
+    fn relation_ids(&self, endpoint: &str) -> Result<Vec<RelationId>, Error> {
+        let args = args::relation_ids(endpoint);
+        let ids: Vec<String> = self.json("relation-ids", args.clone())?;
+        ids.iter()
+            .map(|id| {
+                RelationId::parse(id)
+                    .map_err(|e| bad_output("relation-ids", args.clone(), &e.to_string()))
+            })
+            .collect()
+    }
+
+    fn remote_app(&self, relation: &RelationId) -> Result<String, Error> {
+        // In a hook of this relation Juju names the other side in the environment (the only
+        // way during relation-broken, when the relation has no units any more).
+        if self.context.relation.as_ref() == Some(relation)
+            && let Some(app) = self
+                .context
+                .remote_app
+                .as_ref()
+                .filter(|app| !app.is_empty())
+        {
+            return Ok(app.clone());
+        }
+        self.json("relation-list", args::relation_list(relation, true))
+    }
+
+    fn remote_units(&self, relation: &RelationId) -> Result<Vec<String>, Error> {
+        self.json("relation-list", args::relation_list(relation, false))
+    }
+
+    fn read(&self, relation: &RelationId, bag: &BagOf) -> Result<Bag, Error> {
+        let remote_app = match bag {
+            BagOf::RemoteApp => Some(self.remote_app(relation)?),
+            _ => None,
+        };
+        let (member, app) = args::member(self, bag, remote_app.as_deref());
+        let bag: Option<Bag> =
+            self.json("relation-get", args::relation_get(relation, &member, app))?;
+        Ok(bag.unwrap_or_default())
+    }
+
+    fn write_app(&self, relation: &RelationId, update: &BagUpdate) -> Result<(), Error> {
+        let args = args::relation_set(relation, true);
+        self.run(
+            "relation-set",
+            &args,
+            args.clone(),
+            Some(&settings_json(update)),
+        )?;
+        Ok(())
+    }
+
+    fn write_unit(&self, relation: &RelationId, update: &BagUpdate) -> Result<(), Error> {
+        let args = args::relation_set(relation, false);
+        self.run(
+            "relation-set",
+            &args,
+            args.clone(),
+            Some(&settings_json(update)),
+        )?;
+        Ok(())
+    }
+
+    fn secret_add(
+        &self,
+        content: &SecretContent,
+        label: Option<&str>,
+        owner: SecretOwner,
+    ) -> Result<SecretUri, Error> {
+        check_secret_content(content)?;
+        let files = ContentFiles::write(content)?;
+        let paths: BTreeMap<&String, PathBuf> =
+            content.keys().map(|key| (key, files.path(key))).collect();
+        let args = args::secret_add(
+            label,
+            owner,
+            paths.iter().map(|(k, p)| (*k, Some(p.as_path()))),
+        );
+        let shown = args::secret_add(label, owner, content.keys().map(|key| (key, None)));
+        let stdout = self.run("secret-add", &args, shown.clone(), None)?;
+        drop(files);
+        Self::secret_uri("secret-add", &shown, &String::from_utf8_lossy(&stdout))
+    }
+
+    fn secret_get(&self, secret: &SecretRef, fetch: Fetch) -> Result<SecretContent, Error> {
+        self.json("secret-get", args::secret_get(secret, fetch))
+    }
+
+    fn secret_info(&self, secret: &SecretRef) -> Result<SecretInfo, Error> {
+        let args = args::secret_info_get(secret);
+        let infos: BTreeMap<String, InfoJson> = self.json("secret-info-get", args.clone())?;
+        let mut infos = infos.into_iter();
+        let (Some((id, info)), None) = (infos.next(), infos.next()) else {
+            return Err(bad_output(
+                "secret-info-get",
+                args,
+                "expected exactly one secret",
+            ));
+        };
+        let owner = match info.owner.as_deref() {
+            Some("unit") => SecretOwner::Unit,
+            _ => SecretOwner::Application,
+        };
+        Ok(SecretInfo {
+            uri: Self::secret_uri("secret-info-get", &args, &id)?,
+            label: info.label.filter(|label| !label.is_empty()),
+            revision: info.revision,
+            owner,
+        })
+    }
+
+    fn secret_set(&self, uri: &SecretUri, content: &SecretContent) -> Result<(), Error> {
+        check_secret_content(content)?;
+        let files = ContentFiles::write(content)?;
+        let paths: BTreeMap<&String, PathBuf> =
+            content.keys().map(|key| (key, files.path(key))).collect();
+        let args = args::secret_set(uri, paths.iter().map(|(k, p)| (*k, Some(p.as_path()))));
+        let shown = args::secret_set(uri, content.keys().map(|key| (key, None)));
+        self.run("secret-set", &args, shown, None)?;
+        Ok(())
+    }
+
+    fn secret_grant(&self, uri: &SecretUri, relation: &RelationId) -> Result<(), Error> {
+        let args = args::secret_grant(uri, relation);
+        self.run("secret-grant", &args, args.clone(), None)?;
+        Ok(())
+    }
+
+    fn secret_revoke(&self, uri: &SecretUri, relation: &RelationId) -> Result<(), Error> {
+        let args = args::secret_revoke(uri, relation);
+        self.run("secret-revoke", &args, args.clone(), None)?;
+        Ok(())
+    }
+
+    fn secret_remove(&self, uri: &SecretUri) -> Result<(), Error> {
+        let args = args::secret_remove(uri);
+        self.run("secret-remove", &args, args.clone(), None)?;
+        Ok(())
+    }
+
+    fn secret_ids(&self) -> Result<Vec<SecretUri>, Error> {
+        let args = args::secret_ids();
+        let ids: Vec<String> = self.json("secret-ids", args.clone())?;
+        ids.iter()
+            .map(|id| Self::secret_uri("secret-ids", &args, id))
+            .collect()
+    }
+}
+
+/// The `relation-set --file -` document: every key of the update, deletions as `""` (Juju
+/// deletes keys set to an empty string).
+fn settings_json(update: &BagUpdate) -> Vec<u8> {
+    let settings: BTreeMap<&str, &str> = update
+        .iter()
+        .map(|(key, value)| (key.as_str(), value.as_deref().unwrap_or("")))
+        .collect();
+    // A map of strings always serializes.
+    serde_json::to_vec(&settings).unwrap_or_default()
+}
+
+/// The arguments of each hook tool call, shared with the in-memory backend so that both
+/// report a failure with the same command line.
+pub(crate) mod args {
+    use std::path::Path;
+
+    use super::super::backend::{Backend, BagOf, Fetch, RelationId, SecretOwner, SecretRef};
+    use crate::SecretUri;
+
+    fn owned(args: &[&str]) -> Vec<String> {
+        args.iter().map(|arg| (*arg).to_owned()).collect()
+    }
+
+    /// The member name and `--app` flag of `relation-get` for a databag.
+    pub fn member(backend: &dyn Backend, bag: &BagOf, remote_app: Option<&str>) -> (String, bool) {
+        match bag {
+            BagOf::LocalApp => (backend.app_name().to_owned(), true),
+            BagOf::LocalUnit => (backend.unit_name().to_owned(), false),
+            BagOf::RemoteApp => (remote_app.unwrap_or_default().to_owned(), true),
+            BagOf::RemoteUnit(unit) => (unit.clone(), false),
+        }
+    }
+
+    pub fn is_leader() -> Vec<String> {
+        owned(&["--format=json"])
+    }
+
+    pub fn relation_ids(endpoint: &str) -> Vec<String> {
+        owned(&["--format=json", endpoint])
+    }
+
+    pub fn relation_list(relation: &RelationId, app: bool) -> Vec<String> {
+        let mut args = owned(&["--format=json", "-r", &relation.to_string()]);
+        if app {
+            args.push("--app".to_owned());
+        }
+        args
+    }
+
+    pub fn relation_get(relation: &RelationId, member: &str, app: bool) -> Vec<String> {
+        let mut args = owned(&["--format=json", "-r", &relation.to_string()]);
+        if app {
+            args.push("--app".to_owned());
+        }
+        args.extend(owned(&["-", member]));
+        args
+    }
+
+    pub fn relation_set(relation: &RelationId, app: bool) -> Vec<String> {
+        let mut args = owned(&["-r", &relation.to_string()]);
+        if app {
+            args.push("--app".to_owned());
+        }
+        args.extend(owned(&["--file", "-"]));
+        args
+    }
+
+    /// `key#file=PATH` for each key; a `None` path shows as `<tempfile>`.
+    fn content_args<'a>(keys: impl Iterator<Item = (&'a String, Option<&'a Path>)>) -> Vec<String> {
+        keys.map(|(key, path)| match path {
+            Some(path) => format!("{key}#file={}", path.display()),
+            None => format!("{key}#file=<tempfile>"),
+        })
+        .collect()
+    }
+
+    pub fn secret_add<'a>(
+        label: Option<&str>,
+        owner: SecretOwner,
+        keys: impl Iterator<Item = (&'a String, Option<&'a Path>)>,
+    ) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(label) = label {
+            args.extend(owned(&["--label", label]));
+        }
+        args.extend(owned(&["--owner", owner.as_str()]));
+        args.extend(content_args(keys));
+        args
+    }
+
+    pub fn secret_get(secret: &SecretRef, fetch: Fetch) -> Vec<String> {
+        let mut args = owned(&["--format=json"]);
+        if let Some(uri) = secret.get_uri() {
+            args.push(uri.as_str().to_owned());
+        }
+        if let Some(label) = secret.get_label() {
+            args.extend(owned(&["--label", label]));
+        }
+        match fetch {
+            Fetch::Tracked => {}
+            Fetch::Peek => args.push("--peek".to_owned()),
+            Fetch::Refresh => args.push("--refresh".to_owned()),
+        }
+        args
+    }
+
+    /// `secret-info-get` takes a URI or a label, not both: the URI wins.
+    pub fn secret_info_get(secret: &SecretRef) -> Vec<String> {
+        let mut args = owned(&["--format=json"]);
+        match (secret.get_uri(), secret.get_label()) {
+            (Some(uri), _) => args.push(uri.as_str().to_owned()),
+            (None, Some(label)) => args.extend(owned(&["--label", label])),
+            (None, None) => {}
+        }
+        args
+    }
+
+    pub fn secret_set<'a>(
+        uri: &SecretUri,
+        keys: impl Iterator<Item = (&'a String, Option<&'a Path>)>,
+    ) -> Vec<String> {
+        let mut args = vec![uri.as_str().to_owned()];
+        args.extend(content_args(keys));
+        args
+    }
+
+    pub fn secret_grant(uri: &SecretUri, relation: &RelationId) -> Vec<String> {
+        owned(&["--relation", &relation.number().to_string(), uri.as_str()])
+    }
+
+    pub fn secret_revoke(uri: &SecretUri, relation: &RelationId) -> Vec<String> {
+        owned(&["--relation", &relation.number().to_string(), uri.as_str()])
+    }
+
+    pub fn secret_remove(uri: &SecretUri) -> Vec<String> {
+        vec![uri.as_str().to_owned()]
+    }
+
+    pub fn secret_ids() -> Vec<String> {
+        owned(&["--format=json"])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_files_are_private_and_removed() {
+        let content = SecretContent::from([
+            ("password".to_owned(), "s3cret-value".to_owned()),
+            ("username".to_owned(), "relation-0".to_owned()),
+        ]);
+        let files = ContentFiles::write(&content).expect("write");
+        let path = files.path("password");
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            "s3cret-value"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(&files.dir), 0o700);
+        }
+        let dir = files.dir.clone();
+        drop(files);
+        assert!(!dir.exists(), "{}", dir.display());
+    }
+
+    #[test]
+    fn settings_delete_with_empty_values() {
+        let update = BagUpdate::from([
+            ("gone".to_owned(), None),
+            ("kept".to_owned(), Some("v".to_owned())),
+        ]);
+        assert_eq!(settings_json(&update), br#"{"gone":"","kept":"v"}"#);
+    }
+
+    #[test]
+    fn missing_tools_are_reported_by_name() {
+        let tools = HookTools::from_vars([
+            ("JUJU_UNIT_NAME", "requirer/0"),
+            ("JUJU_MODEL_UUID", "3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b"),
+        ])
+        .expect("env")
+        .with_tool_dir("/nonexistent/databag-juju-tools");
+        let error = tools.is_leader().expect_err("no tool");
+        assert_eq!(error.kind(), ErrorKind::ToolMissing);
+        assert_eq!(error.tool(), Some("is-leader"));
+    }
+
+    #[test]
+    fn shown_args_mask_tempfiles() {
+        let key = "password".to_owned();
+        let shown = args::secret_add(
+            Some("l"),
+            SecretOwner::Application,
+            [(&key, None)].into_iter(),
+        );
+        assert_eq!(
+            shown,
+            [
+                "--label",
+                "l",
+                "--owner",
+                "application",
+                "password#file=<tempfile>"
+            ]
+        );
+    }
+}
