@@ -1,18 +1,17 @@
 //! What `#[derive(Databag)]` expands to calls into. Not a public API: names and signatures may
 //! change in any release; the derive and this crate are pinned to each other.
+//!
+//! Objects are `serde_json::Map`s with `preserve_order`: keys are only ever removed with
+//! `shift_remove`, because `Map::remove` swaps the last key into the hole and would scramble the
+//! order in which unknown keys are written back.
 
 pub use serde_json::{Map, Value};
 pub use std::sync::{Arc, OnceLock};
 pub use std::{option::Option, result::Result, string::String, vec::Vec};
 
-use std::collections::BTreeMap;
-
-use zeroize::Zeroize;
-
+use crate::Bag;
 use crate::error::{Error, ErrorKind, Path};
-use crate::secret::{Secret, SecretUri, kind_name};
-use crate::shape::{Kind, Versions};
-use crate::{Bag, Unknown};
+use crate::shape::{Kind, Selector, Versions};
 
 /// A Rust type usable as a databag field: how it looks in the JSON form of an object, and which
 /// [`Kind`] the shape records for it.
@@ -38,13 +37,22 @@ pub trait WireValue: Sized {
 /// Removes the first present, non-null key among `name` and `aliases` from `object` (all of
 /// them are removed, so aliases never linger as unknown keys) and returns its value.
 pub fn take(object: &mut Map<String, Value>, name: &str, aliases: &[&str]) -> Option<Value> {
+    take_entry(object, name, aliases).map(|(_, value)| value)
+}
+
+/// As [`take`], also returning the spelling that was found (errors name the key as written).
+fn take_entry<'k>(
+    object: &mut Map<String, Value>,
+    name: &'k str,
+    aliases: &[&'k str],
+) -> Option<(&'k str, Value)> {
     let mut found = None;
     for key in std::iter::once(name).chain(aliases.iter().copied()) {
         if let Some(value) = object.shift_remove(key)
             && found.is_none()
             && !value.is_null()
         {
-            found = Some(value);
+            found = Some((key, value));
         }
     }
     found
@@ -59,12 +67,11 @@ pub fn field<T: WireValue>(
     default: Option<fn() -> T>,
     path: &Path,
 ) -> Result<T, Error> {
-    let path = path.key(name);
-    match take(object, name, aliases) {
-        Some(value) => T::from_value(value, &path),
+    match take_entry(object, name, aliases) {
+        Some((key, value)) => T::from_value(value, &path.key(key)),
         None => match default {
             Some(default) => Ok(default()),
-            None => T::absent(&path),
+            None => T::absent(&path.key(name)),
         },
     }
 }
@@ -91,8 +98,9 @@ pub fn put<T: WireValue>(object: &mut Map<String, Value>, name: &str, value: &T)
     }
 }
 
-/// Writes the keys of a `flatten` field that no declared field wrote.
-pub fn put_unknown(object: &mut Map<String, Value>, unknown: &Unknown) {
+/// Writes the keys of a `#[databag(flatten)]` field after the declared fields. A key that a
+/// declared field already wrote wins: unknown keys never override typed values.
+pub fn put_unknown(object: &mut Map<String, Value>, unknown: &Map<String, Value>) {
     for (key, value) in unknown {
         if !object.contains_key(key) {
             object.insert(key.clone(), value.clone());
@@ -100,256 +108,162 @@ pub fn put_unknown(object: &mut Map<String, Value>, unknown: &Unknown) {
     }
 }
 
-/// The object a nested struct is read from, or a wrong-type error at `path`.
+/// The object inside `value`, or a wrong-type error at `path`.
 pub fn object_from_value(value: Value, path: &Path) -> Result<Map<String, Value>, Error> {
     match value {
         Value::Object(object) => Ok(object),
         other => Err(Error::wrong_type(
             path.clone(),
-            "an object",
-            describe(&other),
+            "a JSON object",
+            crate::value::describe(&other),
         )),
     }
 }
 
-/// Index of the variant of `versions` that the databag's tag selects.
+/// The index of the variant of `versions` that the tag key of `bag` selects.
+///
+/// An absent tag that no variant accepts is [`ErrorKind::Missing`]; a value that no variant
+/// accepts is [`ErrorKind::UnknownVersion`] listing the accepted values.
 pub fn select_variant(versions: &Versions, bag: &Bag) -> Result<usize, Error> {
     let tag = bag.get(&versions.tag).map(String::as_str);
-    versions
-        .variants
-        .iter()
-        .position(|variant| Some(variant) == versions.select(tag))
-        .ok_or_else(|| {
-            Error::new(
-                Path::root().key(&versions.tag),
-                ErrorKind::UnknownVersion {
-                    tag: versions.tag.clone(),
-                    found: tag.unwrap_or_default().to_owned(),
-                    expected: versions
-                        .variants
-                        .iter()
-                        .map(|v| match &v.selector {
-                            crate::Selector::Value(s) => s.clone(),
-                            crate::Selector::ValueOrAbsent(s) => format!("{s} (or absent)"),
-                            crate::Selector::Other => "any other value".to_owned(),
-                        })
-                        .collect(),
-                },
-            )
-        })
-}
-
-/// A short description of a (non-secret) value for error messages.
-fn describe(value: &Value) -> String {
-    match value {
-        Value::String(s) if s.chars().count() <= 40 => format!("{s:?}"),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        other => kind_name(other).to_owned(),
-    }
-}
-
-impl WireValue for String {
-    fn kind() -> Kind {
-        Kind::String
-    }
-    fn to_value(&self) -> Option<Value> {
-        Some(Value::String(self.clone()))
-    }
-    fn from_value(value: Value, path: &Path) -> Result<Self, Error> {
-        match value {
-            Value::String(s) => Ok(s),
-            other => Err(Error::wrong_type(
-                path.clone(),
-                "a string",
-                describe(&other),
-            )),
+    if let Some(selected) = versions.select(tag) {
+        // `select` returns a reference into `variants`; find its index by identity.
+        if let Some(index) = versions
+            .variants
+            .iter()
+            .position(|v| std::ptr::eq(v, selected))
+        {
+            return Ok(index);
         }
     }
-}
-
-impl WireValue for bool {
-    fn kind() -> Kind {
-        Kind::Bool
-    }
-    fn to_value(&self) -> Option<Value> {
-        Some(Value::Bool(*self))
-    }
-    fn from_value(value: Value, path: &Path) -> Result<Self, Error> {
-        match value {
-            Value::Bool(b) => Ok(b),
-            other => Err(Error::wrong_type(
-                path.clone(),
-                "a boolean",
-                describe(&other),
-            )),
-        }
-    }
-}
-
-impl WireValue for i64 {
-    fn kind() -> Kind {
-        Kind::Integer
-    }
-    fn to_value(&self) -> Option<Value> {
-        Some(Value::from(*self))
-    }
-    fn from_value(value: Value, path: &Path) -> Result<Self, Error> {
-        match value.as_i64() {
-            Some(n) => Ok(n),
-            None => Err(Error::wrong_type(
-                path.clone(),
-                "an integer",
-                describe(&value),
-            )),
-        }
-    }
-}
-
-impl WireValue for Value {
-    fn kind() -> Kind {
-        Kind::Any
-    }
-    fn to_value(&self) -> Option<Value> {
-        Some(self.clone())
-    }
-    fn from_value(value: Value, _path: &Path) -> Result<Self, Error> {
-        Ok(value)
-    }
-}
-
-impl WireValue for SecretUri {
-    fn kind() -> Kind {
-        Kind::SecretUri
-    }
-    fn to_value(&self) -> Option<Value> {
-        Some(Value::String(self.to_string()))
-    }
-    fn from_value(value: Value, path: &Path) -> Result<Self, Error> {
-        match value {
-            Value::String(s) => {
-                SecretUri::parse(&s).map_err(|e| Error::new(path.clone(), e.kind().clone()))
-            }
-            other => Err(Error::wrong_type(
-                path.clone(),
-                "a Juju secret URI",
-                describe(&other),
-            )),
-        }
-    }
-}
-
-impl<T: WireValue + Zeroize> WireValue for Secret<T> {
-    fn kind() -> Kind {
-        T::kind()
-    }
-    fn to_value(&self) -> Option<Value> {
-        self.expose_secret().to_value()
-    }
-    fn from_value(value: Value, path: &Path) -> Result<Self, Error> {
-        let found = kind_name(&value);
-        // The inner error would quote the value: replace it by the value's type.
-        T::from_value(value, path)
-            .map(Secret::new)
-            .map_err(|e| match e.kind() {
-                ErrorKind::WrongType { expected, .. } => {
-                    Error::wrong_type(path.clone(), expected.clone(), found)
-                }
-                _ => Error::custom(path.clone(), "malformed secret value (withheld)"),
-            })
-    }
-}
-
-impl<T: WireValue> WireValue for Option<T> {
-    const OPTIONAL: bool = true;
-    fn kind() -> Kind {
-        T::kind()
-    }
-    fn to_value(&self) -> Option<Value> {
-        self.as_ref().and_then(T::to_value)
-    }
-    fn from_value(value: Value, path: &Path) -> Result<Self, Error> {
-        if value.is_null() {
-            Ok(None)
-        } else {
-            T::from_value(value, path).map(Some)
-        }
-    }
-    fn absent(_path: &Path) -> Result<Self, Error> {
-        Ok(None)
-    }
-}
-
-impl<T: WireValue> WireValue for Vec<T> {
-    fn kind() -> Kind {
-        Kind::List(Box::new(T::kind()))
-    }
-    fn to_value(&self) -> Option<Value> {
-        Some(Value::Array(
-            self.iter()
-                .map(|item| item.to_value().unwrap_or(Value::Null))
-                .collect(),
-        ))
-    }
-    fn from_value(value: Value, path: &Path) -> Result<Self, Error> {
-        match value {
-            Value::Array(items) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, item)| T::from_value(item, &path.index(i)))
-                .collect(),
-            other => Err(Error::wrong_type(path.clone(), "a list", describe(&other))),
-        }
-    }
-}
-
-impl<T: WireValue> WireValue for BTreeMap<String, T> {
-    fn kind() -> Kind {
-        Kind::Map(Box::new(T::kind()))
-    }
-    fn to_value(&self) -> Option<Value> {
-        Some(Value::Object(
-            self.iter()
-                .map(|(k, v)| (k.clone(), v.to_value().unwrap_or(Value::Null)))
-                .collect(),
-        ))
-    }
-    fn from_value(value: Value, path: &Path) -> Result<Self, Error> {
-        match value {
-            Value::Object(map) => map
-                .into_iter()
-                .map(|(k, v)| {
-                    let item = T::from_value(v, &path.key(&k))?;
-                    Ok((k, item))
-                })
-                .collect(),
-            other => Err(Error::wrong_type(
-                path.clone(),
-                "an object",
-                describe(&other),
-            )),
-        }
+    let path = Path::root().key(&versions.tag);
+    match tag {
+        None => Err(Error::missing(path)),
+        Some(found) => Err(Error::new(
+            path,
+            ErrorKind::UnknownVersion {
+                tag: versions.tag.clone(),
+                found: found.to_owned(),
+                expected: versions
+                    .variants
+                    .iter()
+                    .filter_map(|v| match &v.selector {
+                        Selector::Value(value) | Selector::ValueOrAbsent(value) => {
+                            Some(value.clone())
+                        }
+                        Selector::Other => None,
+                    })
+                    .collect(),
+            },
+        )),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shape::{Shape, Variant};
+    use serde_json::json;
 
-    #[test]
-    fn take_prefers_the_name_and_consumes_aliases() {
-        let mut object = Map::new();
-        object.insert("sentinel_endpoints".into(), Value::from("old"));
-        object.insert("sentinel-endpoints".into(), Value::from("new"));
-        let value = take(&mut object, "sentinel-endpoints", &["sentinel_endpoints"]);
-        assert_eq!(value, Some(Value::from("new")));
-        assert!(object.is_empty());
+    fn object(value: Value) -> Map<String, Value> {
+        match value {
+            Value::Object(map) => map,
+            _ => panic!("not an object"),
+        }
     }
 
     #[test]
-    fn secret_errors_withhold_the_value() {
-        let error = <Secret<bool>>::from_value(Value::from("hunter2"), &Path::root().key("tls"))
-            .expect_err("not a bool");
-        assert!(!error.to_string().contains("hunter2"), "{error}");
+    fn take_prefers_the_name_then_aliases_in_order_and_consumes_all() {
+        let mut o = object(json!({"b": "2", "name": null, "a": "1", "other": "x"}));
+        assert_eq!(take(&mut o, "name", &["a", "b"]), Some(json!("1")));
+        assert_eq!(o, object(json!({"other": "x"})), "all spellings consumed");
+        let mut o = object(json!({"b": "2", "name": "0"}));
+        assert_eq!(take(&mut o, "name", &["a", "b"]), Some(json!("0")));
+        assert!(o.is_empty());
+        let mut o = object(json!({"x": 1, "y": 2, "z": 3}));
+        assert_eq!(take(&mut o, "y", &[]), Some(json!(2)));
+        assert_eq!(o.keys().collect::<Vec<_>>(), ["x", "z"], "order kept");
+        assert_eq!(take(&mut o, "missing", &[]), None);
+    }
+
+    #[test]
+    fn field_reads_defaults_and_names_the_key_found() {
+        let mut o = object(json!({"old-name": 5}));
+        let error = field::<String>(&mut o, "name", &["old-name"], None, &Path::root().key("r"))
+            .unwrap_err();
+        assert_eq!(error.to_string(), "r.old-name: expected a string, found 5");
+        let mut o = Map::new();
+        let value = field::<String>(&mut o, "name", &[], Some(String::new), &Path::root());
+        assert_eq!(value, Ok(String::new()));
+        let error = field::<String>(&mut o, "name", &[], None, &Path::root()).unwrap_err();
+        assert_eq!(error.to_string(), "name: missing required key");
+        let value = field::<Option<i64>>(&mut o, "n", &[], None, &Path::root());
+        assert_eq!(value, Ok(None));
+    }
+
+    #[test]
+    fn constants_are_checked() {
+        assert!(check_constant("v1", "v1", &Path::root()).is_ok());
+        let error = check_constant("v2", "v1", &Path::root().key("version")).unwrap_err();
+        assert_eq!(error.to_string(), r#"version: expected "v1", found "v2""#);
+    }
+
+    #[test]
+    fn put_skips_absent_values_and_unknown_keys_never_override() {
+        let mut o = Map::new();
+        put(&mut o, "a", &Some("x".to_owned()));
+        put(&mut o, "b", &None::<String>);
+        put_unknown(&mut o, &object(json!({"a": "y", "c": 1})));
+        assert_eq!(o, object(json!({"a": "x", "c": 1})));
+    }
+
+    #[test]
+    fn object_from_value_names_the_place() {
+        let error = object_from_value(json!([1]), &Path::root().key("requests").index(0));
+        assert_eq!(
+            error.unwrap_err().to_string(),
+            "requests[0]: expected a JSON object, found a list"
+        );
+    }
+
+    fn versions() -> Versions {
+        let shape = Arc::new(Shape::new("S"));
+        let variant = |name: &str, selector| Variant {
+            name: name.into(),
+            selector,
+            shape: shape.clone(),
+        };
+        Versions {
+            tag: "version".into(),
+            variants: vec![
+                variant("v0", Selector::ValueOrAbsent("v0".into())),
+                variant("v1", Selector::Value("v1".into())),
+            ],
+        }
+    }
+
+    #[test]
+    fn variants_are_selected_by_tag() {
+        let versions = versions();
+        let bag = |v: Option<&str>| -> Bag {
+            v.map(|v| ("version".to_owned(), v.to_owned()))
+                .into_iter()
+                .collect()
+        };
+        assert_eq!(select_variant(&versions, &bag(None)), Ok(0));
+        assert_eq!(select_variant(&versions, &bag(Some("v0"))), Ok(0));
+        assert_eq!(select_variant(&versions, &bag(Some("v1"))), Ok(1));
+        let error = select_variant(&versions, &bag(Some("v2"))).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            r#"version: unknown wire version version = "v2" (expected one of: v0, v1)"#
+        );
+        let mut strict = versions.clone();
+        strict.variants.remove(0);
+        let error = select_variant(&strict, &bag(None)).unwrap_err();
+        assert_eq!(error.kind(), &ErrorKind::Missing);
+        let mut other = versions;
+        other.variants[1].selector = Selector::Other;
+        assert_eq!(select_variant(&other, &bag(Some("9.0.1"))), Ok(1));
     }
 }

@@ -9,10 +9,13 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod juju;
 pub mod schema;
 pub mod secret;
 pub mod shape;
 pub mod wire;
+
+mod value;
 
 #[doc(hidden)]
 pub mod __private;

@@ -1,88 +1,58 @@
 //! The databag encoding of the reference library: strings raw, everything else JSON in
 //! Python's `json.dumps` style; `null` means absent.
+//!
+//! Reading is stricter than the reference (PROTOCOL.md §17, §18.2): a flat value is JSON only
+//! where the shape says so (a `json` field, or a kind that is not a string), so `"123"` stays a
+//! string where a string is declared; booleans are exactly `"true"`/`"false"`.
+
+mod python;
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::error::{Error, ErrorKind, Path};
 use crate::shape::{Field, Kind, Shape};
 use crate::{Bag, Object};
 
-/// `json.dumps(value)` with Python's defaults: separators `", "` and `": "`, non-ASCII as
-/// `\uXXXX` (surrogate pairs above the BMP), keys in the object's order.
-pub fn python_json(value: &Value) -> String {
-    let mut out = String::new();
-    write_json(&mut out, value);
-    out
-}
+pub use python::python_json;
 
-fn write_json(out: &mut String, value: &Value) {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(true) => out.push_str("true"),
-        Value::Bool(false) => out.push_str("false"),
-        Value::Number(n) => out.push_str(&n.to_string()),
-        Value::String(s) => write_string(out, s),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_json(out, item);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (key, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_string(out, key);
-                out.push_str(": ");
-                write_json(out, item);
-            }
-            out.push('}');
-        }
-    }
-}
-
-/// A JSON string with Python's `ensure_ascii=True` escapes.
-fn write_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            _ => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-        }
-    }
-    out.push('"');
+/// Whether a field's value is JSON-encoded in a databag: declared `json`, or of a kind that has
+/// no plain-string form.
+fn is_json_encoded(field: &Field) -> bool {
+    field.json
+        || !matches!(
+            field.kind,
+            Kind::String | Kind::SecretUri | Kind::Bool | Kind::Integer
+        )
 }
 
 /// Encodes an object as a databag: `null` → key absent, strings raw, anything else
-/// [`python_json`]. A JSON-encoded string field (`json` on a string) is quoted.
+/// [`python_json`].
+///
+/// A field whose databag form is JSON (see [`Field::json`]) is JSON-encoded even when its value
+/// is a string, so that it reads back. Secret fields are never written, at any depth: their
+/// values belong in Juju Secrets (see [`crate::Databag::split`]).
 pub fn object_to_bag(shape: &Shape, object: &Object) -> Bag {
     let mut bag = Bag::new();
     for (key, value) in object {
-        let encoded = match value {
-            Value::Null => continue,
-            Value::String(s) if !shape.field(key).is_some_and(|f| f.json) => s.clone(),
-            other => python_json(other),
+        if value.is_null() {
+            continue;
+        }
+        let text = match shape.field(key) {
+            Some(field) if field.secret.is_some() => continue,
+            Some(field) => {
+                let mut value = value.clone();
+                strip_secrets(&field.kind, &mut value);
+                match value {
+                    Value::String(text) if !is_json_encoded(field) => text,
+                    other => python_json(&other),
+                }
+            }
+            None => match value {
+                Value::String(text) => text.clone(),
+                other => python_json(other),
+            },
         };
-        bag.insert(key.clone(), encoded);
+        bag.insert(key.clone(), text);
     }
     bag
 }
@@ -90,21 +60,35 @@ pub fn object_to_bag(shape: &Shape, object: &Object) -> Bag {
 /// Decodes a databag into an object following `shape`: JSON-encoded fields parsed, booleans
 /// from `"true"`/`"false"`, integers parsed, strings raw; aliases renamed to the field's wire
 /// name; unknown keys kept as strings when the shape keeps them.
+///
+/// Alias precedence: the wire name, then the aliases in order; the first present, non-null
+/// value wins and every spelling is consumed. Secret URIs are validated. Secret fields never
+/// come from a databag, at any depth: a plaintext value (a leak by the writer, or the `null`
+/// padding of the reference library) is dropped, and [`crate::Databag::join`] fills them from
+/// their secrets. Objects are in declaration order, then unknown keys.
 pub fn bag_to_object(shape: &Shape, bag: &Bag, path: &Path) -> Result<Object, Error> {
     let mut object = Object::new();
     for field in &shape.fields {
-        let found = std::iter::once(&field.name)
-            .chain(&field.aliases)
-            .find_map(|key| bag.get(key.as_str()).map(|raw| (key, raw)));
-        if let Some((key, raw)) = found {
-            let value = decode_value(field, raw, &path.key(key))?;
+        if field.secret.is_some() {
+            continue;
+        }
+        for key in std::iter::once(&field.name).chain(&field.aliases) {
+            let Some(text) = bag.get(key) else {
+                continue;
+            };
+            let mut value = decode(field, text, &path.key(key))?;
+            if value.is_null() {
+                continue;
+            }
+            strip_secrets(&field.kind, &mut value);
             object.insert(field.name.clone(), value);
+            break;
         }
     }
     if shape.keeps_unknown {
-        for (key, raw) in bag {
+        for (key, text) in bag {
             if shape.field(key).is_none() {
-                object.insert(key.clone(), Value::String(raw.clone()));
+                object.insert(key.clone(), Value::String(text.clone()));
             }
         }
     }
@@ -112,164 +96,350 @@ pub fn bag_to_object(shape: &Shape, bag: &Bag, path: &Path) -> Result<Object, Er
 }
 
 /// One databag value of `field`, found at `path`.
-fn decode_value(field: &Field, raw: &str, path: &Path) -> Result<Value, Error> {
-    if field.json {
-        return parse_json(raw, path);
+fn decode(field: &Field, text: &str, path: &Path) -> Result<Value, Error> {
+    if is_json_encoded(field) {
+        return serde_json::from_str(text).map_err(|error| {
+            Error::new(
+                path.clone(),
+                ErrorKind::InvalidJson {
+                    message: error.to_string(),
+                },
+            )
+        });
     }
-    match &field.kind {
-        Kind::String | Kind::SecretUri => Ok(Value::String(raw.to_owned())),
-        Kind::Bool => match raw {
+    let found = || crate::value::describe(&Value::String(text.to_owned()));
+    match field.kind {
+        Kind::Bool => match text {
             "true" => Ok(Value::Bool(true)),
             "false" => Ok(Value::Bool(false)),
             _ => Err(Error::wrong_type(
                 path.clone(),
-                "\"true\" or \"false\"",
-                describe_raw(field, raw),
+                r#""true" or "false""#,
+                found(),
             )),
         },
-        Kind::Integer => raw
-            .parse::<i64>()
+        Kind::Integer => parse_integer(text)
             .map(Value::from)
-            .map_err(|_| Error::wrong_type(path.clone(), "an integer", describe_raw(field, raw))),
-        Kind::Any | Kind::List(_) | Kind::Map(_) | Kind::Object(_) => parse_json(raw, path),
+            .ok_or_else(|| Error::wrong_type(path.clone(), "an integer", found())),
+        Kind::SecretUri => match crate::secret::SecretUri::parse(text) {
+            Ok(_) => Ok(Value::String(text.to_owned())),
+            Err(error) => Err(Error::new(path.clone(), error.kind().clone())),
+        },
+        _ => Ok(Value::String(text.to_owned())),
     }
 }
 
-fn parse_json(raw: &str, path: &Path) -> Result<Value, Error> {
-    serde_json::from_str(raw).map_err(|error| {
-        Error::new(
-            path.clone(),
-            ErrorKind::InvalidJson {
-                message: error.to_string(),
-            },
-        )
-    })
+/// A decimal integer in JSON's spelling (`-?(0|[1-9][0-9]*)`) that fits in an `i64`.
+pub(crate) fn parse_integer(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let canonical = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'));
+    if canonical { text.parse().ok() } else { None }
 }
 
-/// How a bad raw value is shown in an error: quoted, unless it belongs to a secret.
-fn describe_raw(field: &Field, raw: &str) -> String {
-    if field.secret.is_some() {
-        "a string (value withheld: secret field)".to_owned()
-    } else {
-        format!("{raw:?}")
+/// Removes the values of secret fields from the objects inside `value`.
+fn strip_secrets(kind: &Kind, value: &mut Value) {
+    match (kind, value) {
+        (Kind::Object(shape), Value::Object(object)) => {
+            for field in &shape.fields {
+                if field.secret.is_some() {
+                    object.shift_remove(&field.name);
+                    for alias in &field.aliases {
+                        object.shift_remove(alias);
+                    }
+                } else if field.kind.object().is_some() {
+                    for key in std::iter::once(&field.name).chain(&field.aliases) {
+                        if let Some(value) = object.get_mut(key) {
+                            strip_secrets(&field.kind, value);
+                        }
+                    }
+                }
+            }
+        }
+        (Kind::List(item), Value::Array(items)) => {
+            for value in items {
+                strip_secrets(item, value);
+            }
+        }
+        (Kind::Map(item), Value::Object(entries)) => {
+            for value in entries.values_mut() {
+                strip_secrets(item, value);
+            }
+        }
+        _ => {}
     }
-}
-
-/// The request id the reference library writes: the first 16 lowercase hex characters of
-/// SHA-256 over `resource + ":" + salt`.
-pub fn request_id(resource: &str, salt: &str) -> String {
-    let digest = Sha256::digest(format!("{resource}:{salt}").as_bytes());
-    digest
-        .iter()
-        .take(8)
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::sync::Arc;
 
-    #[test]
-    fn python_json_matches_json_dumps() {
-        // Expected strings printed by CPython 3.11 `json.dumps`.
-        assert_eq!(
-            python_json(&json!(["username", "password", "tls", "tls-ca"])),
-            r#"["username", "password", "tls", "tls-ca"]"#
-        );
-        assert_eq!(
-            python_json(&json!({"a": null, "b": [1, true, {"c": "d"}], "e": {}})),
-            r#"{"a": null, "b": [1, true, {"c": "d"}], "e": {}}"#
-        );
-        assert_eq!(
-            python_json(&json!("é/\"\\\n\t\u{1}")),
-            r#""\u00e9/\"\\\n\t\u0001""#
-        );
-        assert_eq!(python_json(&json!("😀")), r#""\ud83d\ude00""#);
-        assert_eq!(
-            python_json(&json!("\u{8}\u{c}\r\u{7f}")),
-            r#""\b\f\r\u007f""#
-        );
+    fn field(name: &str, kind: Kind) -> Field {
+        Field::new(name, kind)
     }
 
-    #[test]
-    fn request_ids_match_the_reference() {
-        // PROTOCOL.md §12.
-        assert_eq!(request_id("data_platform", "kkkkkkkk"), "c759221a6c14c72a");
-        assert_eq!(request_id("", "xxxxxxxx"), "9ecfabfbb5258f88");
-        assert_eq!(
-            request_id("application:*", "0000000000000000"),
-            "b4a33d629afb849b"
-        );
-        assert_eq!(
-            request_id("application:*", "xqbPuYzzl2iiKeyN"),
-            "c4c5c119c9345ffa"
-        );
-        assert_eq!(
-            request_id("requirer-charm:*", "xqbPuYzzl2iiKeyN"),
-            "836763deea236532"
-        );
-    }
-
-    fn shape() -> Shape {
-        let mut shape = Shape::new("T");
-        let mut name = Field::new("sentinel-endpoints", Kind::String);
-        name.aliases = vec!["sentinel_endpoints".into()];
-        let mut list = Field::new("requested-secrets", Kind::List(Box::new(Kind::String)));
-        list.json = true;
-        shape.fields = vec![name, list, Field::new("tls", Kind::Bool)];
+    fn flat() -> Shape {
+        let mut shape = Shape::new("Flat");
+        let mut sentinel = field("sentinel-endpoints", Kind::String);
+        sentinel.aliases = vec!["sentinel_endpoints".into()];
+        let mut resource = field("resource", Kind::String);
+        resource.aliases = vec!["database".into(), "prefix".into()];
+        let mut requested = field("requested-secrets", Kind::List(Box::new(Kind::String)));
+        requested.json = true;
+        let mut password = field("password", Kind::String);
+        password.secret = Some("user".into());
+        let mut secret_user = field("secret-user", Kind::SecretUri);
+        secret_user.secret_uri = Some("user".into());
+        shape.fields = vec![
+            field("version", Kind::String),
+            resource,
+            sentinel,
+            field("tls", Kind::Bool),
+            field("port", Kind::Integer),
+            requested,
+            field("data", Kind::Map(Box::new(Kind::String))),
+            secret_user,
+            password,
+        ];
         shape.keeps_unknown = true;
         shape
     }
 
+    fn bag(pairs: &[(&str, &str)]) -> Bag {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
     #[test]
-    fn decodes_aliases_json_and_unknown_keys() {
-        let bag = Bag::from([
-            ("sentinel_endpoints".into(), "a:1".into()),
-            ("requested-secrets".into(), r#"["username"]"#.into()),
-            ("tls".into(), "true".into()),
-            ("database".into(), "123".into()),
+    fn flat_values_are_strings_unless_declared_otherwise() {
+        let bag = bag(&[
+            ("version", "8"),
+            ("database", "123"),
+            ("tls", "true"),
+            ("port", "-6379"),
+            ("requested-secrets", r#"["username", "password"]"#),
+            ("data", r#"{"a": "b"}"#),
+            ("zzz", "null"),
+            ("aaa", "[1]"),
         ]);
-        let object = bag_to_object(&shape(), &bag, &Path::root()).expect("valid bag");
+        let object = bag_to_object(&flat(), &bag, &Path::root()).expect("decodes");
         assert_eq!(
             Value::Object(object.clone()),
-            json!({"sentinel-endpoints": "a:1", "requested-secrets": ["username"], "tls": true, "database": "123"})
+            json!({"version": "8", "resource": "123", "tls": true, "port": -6379,
+                   "requested-secrets": ["username", "password"], "data": {"a": "b"},
+                   "aaa": "[1]", "zzz": "null"})
         );
-        let back = object_to_bag(&shape(), &object);
         assert_eq!(
-            back.get("requested-secrets").map(String::as_str),
-            Some(r#"["username"]"#)
-        );
-        assert_eq!(back.get("database").map(String::as_str), Some("123"));
-        assert_eq!(
-            back.get("sentinel-endpoints").map(String::as_str),
-            Some("a:1")
+            object.keys().collect::<Vec<_>>(),
+            [
+                "version",
+                "resource",
+                "tls",
+                "port",
+                "requested-secrets",
+                "data",
+                "aaa",
+                "zzz"
+            ],
+            "declaration order, then unknown keys"
         );
     }
 
     #[test]
-    fn name_beats_alias_and_errors_name_the_key() {
-        let bag = Bag::from([
-            ("sentinel-endpoints".into(), "new".into()),
-            ("sentinel_endpoints".into(), "old".into()),
-        ]);
-        let object = bag_to_object(&shape(), &bag, &Path::root()).expect("valid bag");
-        assert_eq!(object.get("sentinel-endpoints"), Some(&json!("new")));
-
-        let bag = Bag::from([("requested-secrets".into(), "[oops".into())]);
-        let error = bag_to_object(&shape(), &bag, &Path::root()).expect_err("broken JSON");
-        assert!(
-            error
-                .to_string()
-                .starts_with("requested-secrets: invalid JSON"),
-            "{error}"
-        );
-        let bag = Bag::from([("tls".into(), "True".into())]);
-        let error = bag_to_object(&shape(), &bag, &Path::root()).expect_err("bad bool");
+    fn aliases_follow_precedence_and_are_consumed() {
+        let shape = flat();
+        let object = bag_to_object(
+            &shape,
+            &bag(&[("resource", "r"), ("prefix", "p"), ("database", "d")]),
+            &Path::root(),
+        )
+        .expect("decodes");
+        assert_eq!(Value::Object(object), json!({"resource": "r"}));
+        let object = bag_to_object(
+            &shape,
+            &bag(&[
+                ("prefix", "p"),
+                ("database", "d"),
+                ("sentinel_endpoints", "s"),
+            ]),
+            &Path::root(),
+        )
+        .expect("decodes");
         assert_eq!(
-            error.to_string(),
-            r#"tls: expected "true" or "false", found "True""#
+            Value::Object(object),
+            json!({"resource": "d", "sentinel-endpoints": "s"})
         );
+    }
+
+    #[test]
+    fn json_null_is_absent_and_the_next_spelling_wins() {
+        let mut shape = Shape::new("S");
+        let mut data = field("data", Kind::Any);
+        data.aliases = vec!["legacy".into()];
+        shape.fields = vec![data];
+        let object = bag_to_object(
+            &shape,
+            &bag(&[("data", "null"), ("legacy", "[1]")]),
+            &Path::root(),
+        )
+        .expect("decodes");
+        assert_eq!(Value::Object(object), json!({"data": [1]}));
+        let object =
+            bag_to_object(&shape, &bag(&[("data", "null")]), &Path::root()).expect("decodes");
+        assert!(object.is_empty());
+    }
+
+    #[test]
+    fn bad_values_name_the_key() {
+        let shape = flat();
+        let cases = [
+            (
+                ("requested-secrets", "[x"),
+                "requested-secrets: invalid JSON: expected value at line 1 column 2",
+            ),
+            (
+                ("tls", "True"),
+                r#"tls: expected "true" or "false", found "True""#,
+            ),
+            (
+                ("tls", "1"),
+                r#"tls: expected "true" or "false", found "1""#,
+            ),
+            (("port", "007"), r#"port: expected an integer, found "007""#),
+            (("port", "1.0"), r#"port: expected an integer, found "1.0""#),
+            (
+                ("port", "99999999999999999999"),
+                r#"port: expected an integer, found "99999999999999999999""#,
+            ),
+            (
+                ("secret-user", "xsecret:abc"),
+                r#"secret-user: expected a Juju secret URI, found "xsecret:abc""#,
+            ),
+            (
+                ("data", ""),
+                "data: invalid JSON: EOF while parsing a value at line 1 column 0",
+            ),
+        ];
+        for ((key, value), expected) in cases {
+            let error = bag_to_object(&shape, &bag(&[(key, value)]), &Path::root()).unwrap_err();
+            assert_eq!(error.to_string(), expected);
+        }
+        let error =
+            bag_to_object(&shape, &bag(&[("tls", "x")]), &Path::root().key("unit")).unwrap_err();
+        assert_eq!(error.path().to_string(), "unit.tls");
+    }
+
+    #[test]
+    fn secret_values_never_come_from_or_go_to_a_bag() {
+        let shape = flat();
+        let object = bag_to_object(&shape, &bag(&[("password", "hunter2")]), &Path::root())
+            .expect("decodes");
+        assert!(object.is_empty(), "neither the field nor an unknown key");
+        let object = match json!({"password": "hunter2", "tls": false}) {
+            Value::Object(o) => o,
+            _ => unreachable!(),
+        };
+        assert_eq!(object_to_bag(&shape, &object), bag(&[("tls", "false")]));
+    }
+
+    fn nested() -> Shape {
+        let mut inner = Shape::new("Inner");
+        let mut password = field("password", Kind::String);
+        password.secret = Some("user".into());
+        inner.fields = vec![field("id", Kind::String), password];
+        inner.keeps_unknown = true;
+        let mut shape = Shape::new("Outer");
+        let mut requests = field(
+            "requests",
+            Kind::List(Box::new(Kind::Object(Arc::new(inner)))),
+        );
+        requests.json = true;
+        shape.fields = vec![requests, field("note", Kind::String)];
+        shape
+    }
+
+    #[test]
+    fn nested_secret_values_are_stripped_both_ways() {
+        let shape = nested();
+        let text =
+            r#"[{"id": "a", "password": "hunter2", "x": null}, {"id": "b", "password": null}]"#;
+        let object =
+            bag_to_object(&shape, &bag(&[("requests", text)]), &Path::root()).expect("decodes");
+        assert_eq!(
+            Value::Object(object.clone()),
+            json!({"requests": [{"id": "a", "x": null}, {"id": "b"}]})
+        );
+        let mut leaky = object;
+        leaky["requests"][0]["password"] = json!("hunter2");
+        let bag = object_to_bag(&shape, &leaky);
+        assert_eq!(bag["requests"], r#"[{"id": "a", "x": null}, {"id": "b"}]"#);
+    }
+
+    #[test]
+    fn objects_encode_like_the_reference_writer() {
+        let shape = flat();
+        let object = match json!({
+            "version": "v1", "resource": "a:*", "tls": false, "port": 6379,
+            "requested-secrets": ["username", "é"], "data": null, "extra": "raw",
+            "extra_list": [1, "two"],
+        }) {
+            Value::Object(o) => o,
+            _ => unreachable!(),
+        };
+        assert_eq!(
+            object_to_bag(&shape, &object),
+            bag(&[
+                ("version", "v1"),
+                ("resource", "a:*"),
+                ("tls", "false"),
+                ("port", "6379"),
+                ("requested-secrets", r#"["username", "\u00e9"]"#),
+                ("extra", "raw"),
+                ("extra_list", r#"[1, "two"]"#),
+            ])
+        );
+    }
+
+    #[test]
+    fn json_fields_encode_strings_as_json_so_they_read_back() {
+        let mut shape = Shape::new("S");
+        let mut note = field("note", Kind::String);
+        note.json = true;
+        shape.fields = vec![note, field("any", Kind::Any)];
+        let object = match json!({"note": "hi", "any": "there"}) {
+            Value::Object(o) => o,
+            _ => unreachable!(),
+        };
+        let bag = object_to_bag(&shape, &object);
+        assert_eq!(
+            bag,
+            super::tests::bag(&[("note", "\"hi\""), ("any", "\"there\"")])
+        );
+        assert_eq!(bag_to_object(&shape, &bag, &Path::root()), Ok(object));
+    }
+
+    #[test]
+    fn integers_parse_strictly() {
+        assert_eq!(parse_integer("0"), Some(0));
+        assert_eq!(parse_integer("-0"), Some(0));
+        assert_eq!(parse_integer("-12"), Some(-12));
+        assert_eq!(parse_integer("9223372036854775807"), Some(i64::MAX));
+        for bad in [
+            "",
+            "-",
+            "+1",
+            "01",
+            " 1",
+            "1 ",
+            "1e3",
+            "9223372036854775808",
+        ] {
+            assert_eq!(parse_integer(bad), None, "{bad:?}");
+        }
     }
 }

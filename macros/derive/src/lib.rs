@@ -1,9 +1,21 @@
 //! `#[derive(Databag)]`. Use it through the `databag` crate, which re-exports it.
+#![warn(missing_docs)]
+
+mod ast;
+mod attr;
+mod case;
+mod check;
+mod ctxt;
+mod expand;
+mod symbol;
+
 use proc_macro::TokenStream;
 
-/// Derives `databag::Databag` for a struct, or `databag::Versioned` for a tagged enum.
+#[doc = include_str!("../attributes.md")]
 #[proc_macro_derive(Databag, attributes(databag))]
 pub fn derive_databag(input: TokenStream) -> TokenStream {
-    let _ = input;
-    TokenStream::new()
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    expand::derive(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }

@@ -1,0 +1,311 @@
+//! Pins the expansion: both sides go through prettyplease, so only the code matters, not the
+//! token spacing (as kube-derive's cel_schema test does).
+
+use quote::quote;
+
+fn pretty(tokens: proc_macro2::TokenStream) -> String {
+    prettyplease::unparse(&syn::parse2::<syn::File>(tokens).expect("expansion parses as a file"))
+}
+
+fn expand(input: syn::DeriveInput) -> String {
+    pretty(super::derive(&input).expect("input is valid"))
+}
+
+#[test]
+fn struct_expansion() {
+    let input: syn::DeriveInput = syn::parse_quote! {
+        /// One answer to a request.
+        #[databag(title = "Response")]
+        struct Response {
+            /// Echo of the request's id.
+            request_id: String,
+            #[databag(constant = "v1")]
+            version: String,
+            #[databag(alias = "sentinel_endpoints", example = "10.0.0.1:26379")]
+            sentinel_endpoints: Option<String>,
+            #[databag(secret = "user")]
+            password: Option<Secret<String>>,
+            #[databag(secret_uri = "user")]
+            secret_user: Option<SecretUri>,
+            #[databag(default, json)]
+            requests: Vec<String>,
+            #[databag(flatten)]
+            extra: Unknown,
+        }
+    };
+    let expected = quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, unused_qualifications, clippy::absolute_paths)]
+        const _: () = {
+            use ::databag as _databag;
+            use _databag::__private as _p;
+            #[automatically_derived]
+            impl _databag::Databag for Response {
+                fn shape() -> _p::Arc<_databag::Shape> {
+                    static SHAPE: _p::OnceLock<_p::Arc<_databag::Shape>> = _p::OnceLock::new();
+                    _p::Arc::clone(SHAPE.get_or_init(|| {
+                        _p::Arc::new(_databag::Shape {
+                            name: _p::String::from("Response"),
+                            title: _p::Option::Some(_p::String::from("Response")),
+                            description: _p::Option::Some(_p::String::from("One answer to a request.")),
+                            fields: _p::Vec::from([
+                                _databag::Field {
+                                    name: _p::String::from("request-id"),
+                                    aliases: _p::Vec::new(),
+                                    kind: <String as _p::WireValue>::kind(),
+                                    required: !<String as _p::WireValue>::OPTIONAL,
+                                    json: false,
+                                    secret: _p::Option::None,
+                                    secret_uri: _p::Option::None,
+                                    constant: _p::Option::None,
+                                    title: _p::Option::None,
+                                    description: _p::Option::Some(_p::String::from("Echo of the request's id.")),
+                                    examples: _p::Vec::new(),
+                                },
+                                _databag::Field {
+                                    name: _p::String::from("version"),
+                                    aliases: _p::Vec::new(),
+                                    kind: <String as _p::WireValue>::kind(),
+                                    required: !<String as _p::WireValue>::OPTIONAL,
+                                    json: false,
+                                    secret: _p::Option::None,
+                                    secret_uri: _p::Option::None,
+                                    constant: _p::Option::Some(_p::String::from("v1")),
+                                    title: _p::Option::None,
+                                    description: _p::Option::None,
+                                    examples: _p::Vec::new(),
+                                },
+                                _databag::Field {
+                                    name: _p::String::from("sentinel-endpoints"),
+                                    aliases: _p::Vec::from([_p::String::from("sentinel_endpoints")]),
+                                    kind: <Option<String> as _p::WireValue>::kind(),
+                                    required: !<Option<String> as _p::WireValue>::OPTIONAL,
+                                    json: false,
+                                    secret: _p::Option::None,
+                                    secret_uri: _p::Option::None,
+                                    constant: _p::Option::None,
+                                    title: _p::Option::None,
+                                    description: _p::Option::None,
+                                    examples: _p::Vec::from([_p::String::from("10.0.0.1:26379")]),
+                                },
+                                _databag::Field {
+                                    name: _p::String::from("password"),
+                                    aliases: _p::Vec::new(),
+                                    kind: <Option<Secret<String>> as _p::WireValue>::kind(),
+                                    required: !<Option<Secret<String>> as _p::WireValue>::OPTIONAL,
+                                    json: false,
+                                    secret: _p::Option::Some(_p::String::from("user")),
+                                    secret_uri: _p::Option::None,
+                                    constant: _p::Option::None,
+                                    title: _p::Option::None,
+                                    description: _p::Option::None,
+                                    examples: _p::Vec::new(),
+                                },
+                                _databag::Field {
+                                    name: _p::String::from("secret-user"),
+                                    aliases: _p::Vec::new(),
+                                    kind: <Option<SecretUri> as _p::WireValue>::kind(),
+                                    required: !<Option<SecretUri> as _p::WireValue>::OPTIONAL,
+                                    json: false,
+                                    secret: _p::Option::None,
+                                    secret_uri: _p::Option::Some(_p::String::from("user")),
+                                    constant: _p::Option::None,
+                                    title: _p::Option::None,
+                                    description: _p::Option::None,
+                                    examples: _p::Vec::new(),
+                                },
+                                _databag::Field {
+                                    name: _p::String::from("requests"),
+                                    aliases: _p::Vec::new(),
+                                    kind: <Vec<String> as _p::WireValue>::kind(),
+                                    required: false,
+                                    json: true,
+                                    secret: _p::Option::None,
+                                    secret_uri: _p::Option::None,
+                                    constant: _p::Option::None,
+                                    title: _p::Option::None,
+                                    description: _p::Option::None,
+                                    examples: _p::Vec::new(),
+                                },
+                            ]),
+                            keeps_unknown: true,
+                        })
+                    }))
+                }
+
+                fn __to_object(&self) -> _p::Map<_p::String, _p::Value> {
+                    let mut object = _p::Map::new();
+                    _p::put(&mut object, "request-id", &self.request_id);
+                    _p::put(&mut object, "version", &self.version);
+                    _p::put(&mut object, "sentinel-endpoints", &self.sentinel_endpoints);
+                    _p::put(&mut object, "password", &self.password);
+                    _p::put(&mut object, "secret-user", &self.secret_user);
+                    _p::put(&mut object, "requests", &self.requests);
+                    _p::put_unknown(&mut object, &self.extra);
+                    object
+                }
+
+                fn __from_object(
+                    mut __object: _p::Map<_p::String, _p::Value>,
+                    __path: &_databag::Path,
+                ) -> _p::Result<Self, _databag::Error> {
+                    let __field0 = _p::field::<String>(&mut __object, "request-id", &[], _p::Option::None, __path)?;
+                    let __field1 = _p::field::<String>(&mut __object, "version", &[], _p::Option::None, __path)?;
+                    _p::check_constant(&__field1, "v1", &__path.key("version"))?;
+                    let __field2 = _p::field::<Option<String>>(
+                        &mut __object, "sentinel-endpoints", &["sentinel_endpoints"], _p::Option::None, __path,
+                    )?;
+                    let __field3 = _p::field::<Option<Secret<String>>>(&mut __object, "password", &[], _p::Option::None, __path)?;
+                    let __field4 = _p::field::<Option<SecretUri>>(&mut __object, "secret-user", &[], _p::Option::None, __path)?;
+                    let __field5 = _p::field::<Vec<String>>(
+                        &mut __object,
+                        "requests",
+                        &[],
+                        _p::Option::Some(<Vec<String> as ::core::default::Default>::default),
+                        __path,
+                    )?;
+                    _p::Result::Ok(Self {
+                        request_id: __field0,
+                        version: __field1,
+                        sentinel_endpoints: __field2,
+                        password: __field3,
+                        secret_user: __field4,
+                        requests: __field5,
+                        extra: __object,
+                    })
+                }
+            }
+
+            #[automatically_derived]
+            impl _p::WireValue for Response {
+                fn kind() -> _databag::Kind {
+                    _databag::Kind::Object(<Self as _databag::Databag>::shape())
+                }
+
+                fn to_value(&self) -> _p::Option<_p::Value> {
+                    _p::Option::Some(_p::Value::Object(_databag::Databag::__to_object(self)))
+                }
+
+                fn from_value(value: _p::Value, path: &_databag::Path) -> _p::Result<Self, _databag::Error> {
+                    _p::object_from_value(value, path)
+                        .and_then(|object| <Self as _databag::Databag>::__from_object(object, path))
+                }
+            }
+        };
+    };
+    assert_eq!(expand(input), pretty(expected));
+}
+
+#[test]
+fn enum_expansion() {
+    let input: syn::DeriveInput = syn::parse_quote! {
+        #[databag(tag = "version", crate = "::my_runtime::databag")]
+        enum RequirerBag {
+            #[databag(default)]
+            V0(v0::Requirer),
+            V1(v1::Requirer),
+        }
+    };
+    let expected = quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, unused_qualifications, clippy::absolute_paths)]
+        const _: () = {
+            use ::my_runtime::databag as _databag;
+            use _databag::__private as _p;
+            #[automatically_derived]
+            impl _databag::Versioned for RequirerBag {
+                fn versions() -> _p::Arc<_databag::Versions> {
+                    static VERSIONS: _p::OnceLock<_p::Arc<_databag::Versions>> = _p::OnceLock::new();
+                    _p::Arc::clone(VERSIONS.get_or_init(|| {
+                        _p::Arc::new(_databag::Versions {
+                            tag: _p::String::from("version"),
+                            variants: _p::Vec::from([
+                                _databag::Variant {
+                                    name: _p::String::from("v0"),
+                                    selector: _databag::Selector::ValueOrAbsent(_p::String::from("v0")),
+                                    shape: <v0::Requirer as _databag::Databag>::shape(),
+                                },
+                                _databag::Variant {
+                                    name: _p::String::from("v1"),
+                                    selector: _databag::Selector::Value(_p::String::from("v1")),
+                                    shape: <v1::Requirer as _databag::Databag>::shape(),
+                                },
+                            ]),
+                        })
+                    }))
+                }
+
+                fn from_bag(bag: &_databag::Bag) -> _p::Result<Self, _databag::Error> {
+                    match _p::select_variant(&<Self as _databag::Versioned>::versions(), bag)? {
+                        0 => <v0::Requirer as _databag::Databag>::from_bag(bag).map(Self::V0),
+                        _ => <v1::Requirer as _databag::Databag>::from_bag(bag).map(Self::V1),
+                    }
+                }
+
+                fn join(
+                    bag: &_databag::Bag,
+                    resolver: &mut dyn _databag::SecretResolver,
+                ) -> _p::Result<Self, _databag::Error> {
+                    match _p::select_variant(&<Self as _databag::Versioned>::versions(), bag)? {
+                        0 => <v0::Requirer as _databag::Databag>::join(bag, resolver).map(Self::V0),
+                        _ => <v1::Requirer as _databag::Databag>::join(bag, resolver).map(Self::V1),
+                    }
+                }
+
+                fn split(&self) -> _p::Result<_databag::Split, _databag::Error> {
+                    match self {
+                        Self::V0(inner) => <v0::Requirer as _databag::Databag>::split(inner),
+                        Self::V1(inner) => <v1::Requirer as _databag::Databag>::split(inner),
+                    }
+                }
+
+                fn to_bag(&self) -> _p::Result<_databag::Bag, _databag::Error> {
+                    match self {
+                        Self::V0(inner) => <v0::Requirer as _databag::Databag>::to_bag(inner),
+                        Self::V1(inner) => <v1::Requirer as _databag::Databag>::to_bag(inner),
+                    }
+                }
+            }
+        };
+    };
+    assert_eq!(expand(input), pretty(expected));
+}
+
+/// All errors of one input arrive together (darling's accrue_errors): three mistakes, three
+/// errors, in source order.
+#[test]
+fn errors_accumulate() {
+    let input: syn::DeriveInput = syn::parse_quote! {
+        struct Three {
+            #[databag(renam = "a")]
+            a: String,
+            #[databag(secret = "user")]
+            password: Secret<String>,
+            #[databag(secret_uri = "User")]
+            secret_user: Option<SecretUri>,
+        }
+    };
+    let err = super::derive(&input).expect_err("input has mistakes");
+    let messages: Vec<String> = err.into_iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        messages,
+        [
+            "unknown databag attribute `renam`, did you mean `rename`?",
+            "a secret field must be an `Option<Secret<...>>`: its value is absent until its \
+             secret is resolved",
+            "malformed secret group name \"User\": expected lowercase letters and digits, \
+             starting with a letter, in dash-separated words (`user`, `requested-entity`)",
+        ]
+    );
+}
+
+/// Shape errors come with the attribute errors of the same input.
+#[test]
+fn shape_errors_keep_attribute_errors() {
+    let input: syn::DeriveInput = syn::parse_quote! {
+        #[databag(rename_all = "kebab")]
+        struct Tuple(String);
+    };
+    let err = super::derive(&input).expect_err("input has mistakes");
+    assert_eq!(err.into_iter().count(), 2);
+}

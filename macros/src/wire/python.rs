@@ -1,0 +1,214 @@
+//! Python's `json.dumps` with its defaults, byte for byte: what the reference library writes.
+
+use std::fmt::Write;
+
+use serde_json::{Number, Value};
+
+/// `json.dumps(value)` with Python's defaults: separators `", "` and `": "`, non-ASCII as
+/// `\uXXXX` (surrogate pairs above the BMP), keys in the object's order.
+pub fn python_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, value);
+    out
+}
+
+fn write_value(out: &mut String, value: &Value) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(number) => write_number(out, number),
+        Value::String(text) => write_string(out, text),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_value(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(entries) => {
+            out.push('{');
+            for (i, (key, item)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_string(out, key);
+                out.push_str(": ");
+                write_value(out, item);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Python's `ESCAPE_ASCII`: `"` and `\`, the short escapes, and everything outside `' '..='~'`
+/// as lowercase `\uXXXX`.
+fn write_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    // Writing to a String cannot fail.
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+        }
+    }
+    out.push('"');
+}
+
+fn write_number(out: &mut String, number: &Number) {
+    if let Some(float) = number.as_f64().filter(|_| number.is_f64()) {
+        out.push_str(&python_float(float));
+    } else {
+        // i64 / u64: the same digits in both languages.
+        out.push_str(&number.to_string());
+    }
+}
+
+/// Python's `repr(float)`: the shortest round-tripping digits, positional notation when the
+/// decimal exponent is in `-4..16` (always with a fractional part), else `d.ddde±XX`.
+fn python_float(value: f64) -> String {
+    if value == 0.0 {
+        return if value.is_sign_negative() {
+            "-0.0"
+        } else {
+            "0.0"
+        }
+        .to_owned();
+    }
+    // Rust's `{:e}` also prints the shortest round-tripping digits.
+    let scientific = format!("{:e}", value.abs());
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let sign = if value < 0.0 { "-" } else { "" };
+    // Position of the decimal point relative to the digits: value = 0.DIGITS × 10^point.
+    let point = exponent + 1;
+    let body = if point <= -4 || point > 16 {
+        let (first, rest) = digits.split_at(1);
+        let fraction = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
+        let exp_sign = if exponent < 0 { '-' } else { '+' };
+        format!("{first}{fraction}e{exp_sign}{:02}", exponent.unsigned_abs())
+    } else if point <= 0 {
+        format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
+    } else {
+        let point = point as usize;
+        if point >= digits.len() {
+            format!("{digits}{}.0", "0".repeat(point - digits.len()))
+        } else {
+            format!("{}.{}", &digits[..point], &digits[point..])
+        }
+    };
+    format!("{sign}{body}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    // Expected strings are `python3 -c 'import json; print(json.dumps(...))'` output.
+
+    #[test]
+    fn scalars() {
+        assert_eq!(python_json(&json!(null)), "null");
+        assert_eq!(python_json(&json!(true)), "true");
+        assert_eq!(python_json(&json!(false)), "false");
+        assert_eq!(python_json(&json!(0)), "0");
+        assert_eq!(python_json(&json!(-42)), "-42");
+        assert_eq!(python_json(&json!(u64::MAX)), "18446744073709551615");
+        assert_eq!(python_json(&json!(i64::MIN)), "-9223372036854775808");
+    }
+
+    #[test]
+    fn containers_use_python_separators_and_keep_order() {
+        assert_eq!(python_json(&json!([])), "[]");
+        assert_eq!(python_json(&json!({})), "{}");
+        assert_eq!(
+            python_json(&json!(["username", "password", "tls", "tls-ca"])),
+            r#"["username", "password", "tls", "tls-ca"]"#
+        );
+        assert_eq!(
+            python_json(&json!({"z": 1, "a": [true, null, {"k": "v"}], "m": {}})),
+            r#"{"z": 1, "a": [true, null, {"k": "v"}], "m": {}}"#
+        );
+        assert_eq!(
+            python_json(
+                &json!([{"resource": "application:*", "request-id": "836763deea236532", "salt": null}])
+            ),
+            r#"[{"resource": "application:*", "request-id": "836763deea236532", "salt": null}]"#
+        );
+    }
+
+    #[test]
+    fn strings_escape_like_ensure_ascii() {
+        // json.dumps("q\"b\\s/n\nr\rt\tb\bf\f")
+        assert_eq!(
+            python_json(&json!("q\"b\\s/n\nr\rt\tb\u{8}f\u{c}")),
+            r#""q\"b\\s/n\nr\rt\tb\bf\f""#
+        );
+        // json.dumps("\x00\x01\x1f\x7f ~")
+        assert_eq!(
+            python_json(&json!("\u{0}\u{1}\u{1f}\u{7f} ~")),
+            r#""\u0000\u0001\u001f\u007f ~""#
+        );
+        // json.dumps("é€ÿ\u2028")
+        assert_eq!(
+            python_json(&json!("é€ÿ\u{2028}")),
+            r#""\u00e9\u20ac\u00ff\u2028""#
+        );
+        // json.dumps("😀𝄞") — surrogate pairs, lowercase hex
+        assert_eq!(python_json(&json!("😀𝄞")), r#""\ud83d\ude00\ud834\udd1e""#);
+        // json.dumps({"ключ": "</script>"})
+        assert_eq!(
+            python_json(&json!({"ключ": "</script>"})),
+            r#"{"\u043a\u043b\u044e\u0447": "</script>"}"#
+        );
+    }
+
+    #[test]
+    fn floats_follow_python_repr() {
+        let cases = [
+            (1.0, "1.0"),
+            (-0.0, "-0.0"),
+            (0.0, "0.0"),
+            (0.1, "0.1"),
+            (-2.5, "-2.5"),
+            (123456.789, "123456.789"),
+            (1e16, "1e+16"),
+            (1234567890123456.0, "1234567890123456.0"),
+            (9999999999999998.0, "9999999999999998.0"),
+            (1e22, "1e+22"),
+            (1.5e300, "1.5e+300"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (1.5e-7, "1.5e-07"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (100.0, "100.0"),
+            (0.30000000000000004, "0.30000000000000004"),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(python_json(&json!(value)), expected, "{value:?}");
+        }
+        assert_eq!(python_json(&json!([1.0, 2])), "[1.0, 2]");
+    }
+}
