@@ -1,1 +1,4 @@
 //! Shared helpers for the cross-crate test suites of databag.
+
+pub mod bindings;
+pub mod juju_emu;

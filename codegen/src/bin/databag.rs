@@ -1,2 +1,5 @@
-//! The `databag` command line.
-fn main() {}
+//! The `databag` command line; see `databag --help` and DESIGN.md's CLI contract.
+
+fn main() -> std::process::ExitCode {
+    databag_codegen::cli::main()
+}

@@ -2,7 +2,15 @@
 //! and every CLI command reads this, never the YAML.
 
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::PathBuf;
+
+mod shape;
+#[cfg(test)]
+pub(crate) mod test_support;
+mod validate;
+
+pub use shape::doc_lines;
 
 /// One interface at one version (`valkey_client` v1), validated and normalized.
 #[derive(Clone, Debug, PartialEq)]
@@ -189,5 +197,46 @@ impl Interface {
     /// The named object, if declared.
     pub fn object(&self, name: &str) -> Option<&Object> {
         self.objects.iter().find(|o| o.name == name)
+    }
+}
+
+impl Object {
+    /// The field whose wire name or one of whose aliases is `key`.
+    pub fn field(&self, key: &str) -> Option<&Field> {
+        self.fields
+            .iter()
+            .find(|f| f.name == key || f.aliases.iter().any(|a| a == key))
+    }
+}
+
+impl Type {
+    /// The object this type names, directly or as list/map items.
+    pub fn object_name(&self) -> Option<&str> {
+        match self {
+            Type::Object(name) => Some(name),
+            Type::List(item) | Type::Map(item) => item.object_name(),
+            _ => None,
+        }
+    }
+
+    /// Whether values of this type are written raw in a databag (not as JSON text).
+    pub fn is_string_like(&self) -> bool {
+        matches!(self, Type::String | Type::SecretUri)
+    }
+}
+
+/// The spec's spelling: `string`, `secret-uri`, `list<request>`.
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::String => f.write_str("string"),
+            Type::Bool => f.write_str("bool"),
+            Type::Int => f.write_str("int"),
+            Type::SecretUri => f.write_str("secret-uri"),
+            Type::Any => f.write_str("any"),
+            Type::List(item) => write!(f, "list<{item}>"),
+            Type::Map(item) => write!(f, "map<{item}>"),
+            Type::Object(name) => f.write_str(name),
+        }
     }
 }
