@@ -163,6 +163,7 @@ fn expected_in_words(expected: &str) -> String {
 
 /// Parses any YAML (or JSON) document into JSON values: the CLI's databag dumps. Kept here so
 /// that serde_yaml stays in this one module.
+#[cfg(any(feature = "cli", test))]
 pub(crate) fn parse_value(text: &str) -> Result<serde_json::Value, String> {
     serde_yaml::from_str(text).map_err(|error| error.to_string())
 }

@@ -1,0 +1,47 @@
+//! Decoding a databag never panics, whatever the peer wrote: each input line `key=value`
+//! becomes one databag entry (so JSON, broken JSON, odd keys and odd URIs all reach the
+//! decoders), and every successful decode must encode again without panicking.
+#![no_main]
+
+use databag::{Bag, MapResolver, SecretContent, SecretUri, Versioned};
+use libfuzzer_sys::fuzz_target;
+use valkey_client::valkey_client::{ProviderAppData, RequirerAppData};
+
+fn bag_of(data: &[u8]) -> Bag {
+    String::from_utf8_lossy(data)
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .map(|(key, value)| (key.to_owned(), value.to_owned()))
+        .collect()
+}
+
+/// Every secret the fuzzed bag could name resolves, so `join` exercises content decoding too.
+fn resolver(bag: &Bag) -> MapResolver {
+    let mut resolver = MapResolver::new();
+    for value in bag.values() {
+        if let Ok(uri) = SecretUri::parse(value) {
+            let content = SecretContent::from([
+                ("username".to_owned(), value.clone()),
+                ("password".to_owned(), value.clone()),
+                ("tls".to_owned(), value.clone()),
+                ("tls-ca".to_owned(), value.clone()),
+            ]);
+            resolver.insert(&uri, content);
+        }
+    }
+    resolver
+}
+
+fuzz_target!(|data: &[u8]| {
+    let bag = bag_of(data);
+    if let Ok(requirer) = RequirerAppData::from_bag(&bag) {
+        let _ = requirer.to_bag();
+    }
+    if let Ok(provider) = ProviderAppData::from_bag(&bag) {
+        let _ = provider.split();
+    }
+    let mut secrets = resolver(&bag);
+    if let Ok(provider) = ProviderAppData::join(&bag, &mut secrets) {
+        let _ = provider.split();
+    }
+});

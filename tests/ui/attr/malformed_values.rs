@@ -1,0 +1,13 @@
+use databag::Databag;
+
+#[derive(Databag)]
+struct Request {
+    #[databag(rename = request_id)]
+    id: String,
+    #[databag(json = true)]
+    requests: Vec<String>,
+    #[databag(alias)]
+    database: Option<String>,
+}
+
+fn main() {}

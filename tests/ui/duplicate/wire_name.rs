@@ -1,0 +1,10 @@
+use databag::Databag;
+
+#[derive(Databag)]
+struct Response {
+    endpoints: String,
+    #[databag(rename = "endpoints")]
+    primary: String,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+use databag::Databag;
+
+#[derive(Databag)]
+#[databag(tag = "version")]
+enum Nothing {}
+
+fn main() {}

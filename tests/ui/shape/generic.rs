@@ -1,0 +1,8 @@
+use databag::Databag;
+
+#[derive(Databag)]
+struct Response<T> {
+    data: T,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use databag::Databag;
+
+#[derive(Databag)]
+struct Endpoints(String, String);
+
+fn main() {}

@@ -1,0 +1,6 @@
+use databag::Databag;
+
+#[derive(Databag)]
+struct Nothing;
+
+fn main() {}
