@@ -30,7 +30,7 @@ pub mod valkey_client {
     include!(concat!(env!("OUT_DIR"), "/valkey_client_v1.rs"));
 }
 
-// pub mod valkey; (hand-written Valkey semantics: see below)
+pub mod valkey;
 
 #[cfg(test)]
 mod tests {

@@ -2,3 +2,4 @@
 
 pub mod bindings;
 pub mod juju_emu;
+pub mod valkey_server;
