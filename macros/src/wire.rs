@@ -443,3 +443,33 @@ mod tests {
         }
     }
 }
+
+/// The request id the reference library writes (`gen_hash`): the first 16 lowercase hex
+/// characters of SHA-256 over `resource + ":" + salt`.
+pub fn request_id(resource: &str, salt: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{resource}:{salt}").as_bytes());
+    digest
+        .iter()
+        .take(8)
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod request_id_tests {
+    #[test]
+    fn request_ids_match_the_reference() {
+        // PROTOCOL.md §12, observed with the reference library.
+        let table = [
+            ("data_platform", "kkkkkkkk", "c759221a6c14c72a"),
+            ("", "xxxxxxxx", "9ecfabfbb5258f88"),
+            ("application:*", "0000000000000000", "b4a33d629afb849b"),
+            ("application:*", "xqbPuYzzl2iiKeyN", "c4c5c119c9345ffa"),
+            ("requirer-charm:*", "xqbPuYzzl2iiKeyN", "836763deea236532"),
+        ];
+        for (resource, salt, id) in table {
+            assert_eq!(super::request_id(resource, salt), id, "{resource}:{salt}");
+        }
+    }
+}
