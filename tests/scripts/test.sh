@@ -20,6 +20,9 @@ step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+step "fuzz the decoders (bounded)"
+FUZZ_SECONDS="${FUZZ_SECONDS:-60}" bash tests/scripts/fuzz.sh 2>&1 | tail -n 4
+
 step "tests"
 cargo test --workspace --no-fail-fast 2>&1 | tee target/test-output.txt
 grep -E '^test result:' target/test-output.txt | awk '
