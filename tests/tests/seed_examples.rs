@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use databag::{Bag, Databag, Versioned};
+use databag::{Bag, Versioned};
 use serde_json::{Value, json};
 use valkey_client::valkey_client::{ProviderAppData, RequirerAppData};
 
