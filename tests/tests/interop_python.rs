@@ -132,7 +132,11 @@ fn the_reference_requirer_reads_what_the_rust_provider_writes() {
     let mut split = provider.split().expect("split");
     let mut secrets = serde_json::Map::new();
     let ids = ["d2fjn1fmp25004or68b0", "d2fjn1fmp25004or68bg"];
-    assert_eq!(split.secrets.len(), ids.len(), "one user and one tls secret");
+    assert_eq!(
+        split.secrets.len(),
+        ids.len(),
+        "one user and one tls secret"
+    );
     for (slot, id) in ids.iter().enumerate() {
         let uri = SecretUri::parse(&format!("secret:{id}")).expect("uri");
         let content: &SecretContent = &split.secrets[slot].content;
