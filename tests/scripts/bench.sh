@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# One command: times our bindings, bare serde_json and the reference Python models on the same
+# v1 provider databags (N = 1, 100, 10000 responses) in one run, and prints a table of ratios.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash tests/scripts/python-env.sh >/dev/null
+cargo build --quiet --release -p databag-tests --bin bench_databag
+python=tests/python/.venv/bin/python
+printf '%-6s %12s %12s %12s %14s %12s %10s %10s %10s\n' N ours_decode ours_join ours_encode bare_serde_json ref_decode ref/ours ours/bare ref_enc/ours
+for n in 1 100 10000; do
+  ours=$(target/release/bench_databag "$n")
+  ref=$("$python" tests/python/bench_reference.py "$n")
+  python3 - "$ours" "$ref" <<'PY'
+import json, sys
+o, r = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+print(f"{o['n']:<6} {o['decode_ns']:>10.0f}ns {o['join_ns']:>10.0f}ns {o['encode_ns']:>10.0f}ns "
+      f"{o['bare_serde_json_ns']:>12.0f}ns {r['decode_ns']:>10.0f}ns "
+      f"{r['decode_ns'] / o['decode_ns']:>9.1f}x {o['decode_ns'] / o['bare_serde_json_ns']:>9.1f}x "
+      f"{r['encode_ns'] / o['encode_ns']:>9.1f}x")
+PY
+done
+echo "(nanoseconds per request, best of 5 rounds; machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
