@@ -5,7 +5,47 @@
 //! the JSON Schema of the wire databag, and field-level secret routing (secret fields travel in
 //! Juju Secrets; the databag carries their `secret-<group>` URIs).
 //!
-//! TODO(lead): user-facing overview and example, written once the API settles.
+//! ```
+//! use databag::{Bag, Databag, MapResolver, Secret, SecretUri, Unknown};
+//!
+//! /// A provider's answer, flat in the databag.
+//! #[derive(Debug, PartialEq, Databag)]
+//! struct Answer {
+//!     endpoints: String,
+//!     #[databag(secret_uri = "user")]
+//!     secret_user: Option<SecretUri>,
+//!     #[databag(secret = "user")]
+//!     password: Option<Secret<String>>,
+//!     #[databag(flatten)]
+//!     extra: Unknown,
+//! }
+//!
+//! let answer = Answer {
+//!     endpoints: "10.0.0.1:6379".into(),
+//!     secret_user: None,
+//!     password: Some(Secret::new("pw".into())),
+//!     extra: Unknown::new(),
+//! };
+//! // The password goes to a Juju Secret; the databag gets the secret's URI.
+//! let mut split = answer.split()?;
+//! let uri = SecretUri::parse("secret:d2fjn1fmp25004or68b0")?;
+//! let mut secrets = MapResolver::new();
+//! secrets.insert(&uri, split.secrets[0].content.clone());
+//! split.set_uri(0, &uri)?;
+//! let bag: Bag = split.into_bag();
+//! assert_eq!(bag["secret-user"], "secret:d2fjn1fmp25004or68b0");
+//! assert!(!bag.values().any(|v| v.contains("pw")));
+//!
+//! // The peer reads the databag and fetches the secret back.
+//! let read = Answer::join(&bag, &mut secrets)?;
+//! assert_eq!(read.password.as_ref().map(|p| p.expose_secret().as_str()), Some("pw"));
+//! # Ok::<(), databag::Error>(())
+//! ```
+//!
+//! Modules: [`shape`] (the layout model every part reads), [`wire`] (the reference library's
+//! string encoding), [`secret`] (secret values, URIs, labels, split and join), [`schema`]
+//! (JSON Schema), [`juju`] (hook-tool and in-memory backends). The derive's attributes are
+//! documented on [`Databag`](derive@Databag).
 #![deny(missing_docs)]
 
 pub mod error;
