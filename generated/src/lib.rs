@@ -30,6 +30,7 @@ pub mod valkey_client {
     include!(concat!(env!("OUT_DIR"), "/valkey_client_v1.rs"));
 }
 
+pub mod relation;
 pub mod valkey;
 
 #[cfg(test)]

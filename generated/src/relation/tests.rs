@@ -1,0 +1,1073 @@
+// Hand-written (not generated): unit tests of the relation flows against the in-memory Juju
+// backend (`databag::juju::Memory`), which follows the same rules as the emulated Juju CLI.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
+use databag::juju::{
+    Backend, BagOf, BagUpdate, Fetch, Model, RelationId, SecretInfo, SecretOwner, SecretRef, State,
+};
+use databag::{Bag, Secret, SecretContent, SecretUri};
+
+use super::*;
+use crate::valkey::acl::password_hash;
+
+const UUID: &str = "0b7c2a4e-6f1d-4c3b-9a8e-5d2f1e0c7b6a";
+const CA: &str =
+    "-----BEGIN CERTIFICATE-----\nMIIBcaBodyOfTheTestCA0123456789\n-----END CERTIFICATE-----";
+
+/// `app` (2 units) on relation 0 and `other` (1 unit) on relation 1, both with `valkey`
+/// (2 units); first units lead.
+fn model() -> Model {
+    let mut state = State::new(UUID);
+    state.add_app("app", 2);
+    state.add_app("other", 1);
+    state.add_app("valkey", 2);
+    assert_eq!(state.relate("app", "cache", "valkey", "valkey-client"), 0);
+    assert_eq!(state.relate("other", "cache", "valkey", "valkey-client"), 1);
+    Model::new(state)
+}
+
+fn cache(number: u32) -> RelationId {
+    RelationId::new("cache", number)
+}
+
+fn client(number: u32) -> RelationId {
+    RelationId::new("valkey-client", number)
+}
+
+fn server() -> ServerInfo {
+    ServerInfo {
+        endpoints: "10.0.0.1:6379".to_owned(),
+        read_only_endpoints: Some("10.0.0.2:6379".to_owned()),
+        sentinel_endpoints: Some("10.0.0.1:26379,10.0.0.2:26379".to_owned()),
+        version: Some("9.0.1".to_owned()),
+        mode: Some("sentinel".to_owned()),
+        tls: false,
+        tls_ca: None,
+    }
+}
+
+/// Log lines collected from every flow of a test.
+#[derive(Default)]
+struct Lines(RefCell<Vec<String>>);
+
+impl Lines {
+    fn sink(&self) -> impl FnMut(Level, &str) + '_ {
+        |level, message| self.0.borrow_mut().push(format!("{level} {message}"))
+    }
+
+    fn all(&self) -> Vec<String> {
+        self.0.borrow().clone()
+    }
+}
+
+/// A backend that records the hook tools called through it.
+struct Recording<'a> {
+    inner: &'a dyn Backend,
+    tools: RefCell<Vec<&'static str>>,
+}
+
+impl<'a> Recording<'a> {
+    fn new(inner: &'a dyn Backend) -> Self {
+        Recording {
+            inner,
+            tools: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn count(&self, tool: &str) -> usize {
+        self.tools.borrow().iter().filter(|t| **t == tool).count()
+    }
+
+    fn note(&self, tool: &'static str) {
+        self.tools.borrow_mut().push(tool);
+    }
+}
+
+impl Backend for Recording<'_> {
+    fn app_name(&self) -> &str {
+        self.inner.app_name()
+    }
+    fn unit_name(&self) -> &str {
+        self.inner.unit_name()
+    }
+    fn model_uuid(&self) -> &str {
+        self.inner.model_uuid()
+    }
+    fn is_leader(&self) -> Result<bool, databag::juju::Error> {
+        self.note("is-leader");
+        self.inner.is_leader()
+    }
+    fn relation_ids(&self, endpoint: &str) -> Result<Vec<RelationId>, databag::juju::Error> {
+        self.note("relation-ids");
+        self.inner.relation_ids(endpoint)
+    }
+    fn remote_app(&self, relation: &RelationId) -> Result<String, databag::juju::Error> {
+        self.inner.remote_app(relation)
+    }
+    fn remote_units(&self, relation: &RelationId) -> Result<Vec<String>, databag::juju::Error> {
+        self.inner.remote_units(relation)
+    }
+    fn read(&self, relation: &RelationId, bag: &BagOf) -> Result<Bag, databag::juju::Error> {
+        self.note("relation-get");
+        self.inner.read(relation, bag)
+    }
+    fn write_app(
+        &self,
+        relation: &RelationId,
+        update: &BagUpdate,
+    ) -> Result<(), databag::juju::Error> {
+        self.note("relation-set");
+        self.inner.write_app(relation, update)
+    }
+    fn write_unit(
+        &self,
+        relation: &RelationId,
+        update: &BagUpdate,
+    ) -> Result<(), databag::juju::Error> {
+        self.note("relation-set");
+        self.inner.write_unit(relation, update)
+    }
+    fn secret_add(
+        &self,
+        content: &SecretContent,
+        label: Option<&str>,
+        owner: SecretOwner,
+    ) -> Result<SecretUri, databag::juju::Error> {
+        self.note("secret-add");
+        self.inner.secret_add(content, label, owner)
+    }
+    fn secret_get(
+        &self,
+        secret: &SecretRef,
+        fetch: Fetch,
+    ) -> Result<SecretContent, databag::juju::Error> {
+        self.note("secret-get");
+        self.inner.secret_get(secret, fetch)
+    }
+    fn secret_info(&self, secret: &SecretRef) -> Result<SecretInfo, databag::juju::Error> {
+        self.note("secret-info-get");
+        self.inner.secret_info(secret)
+    }
+    fn secret_set(
+        &self,
+        uri: &SecretUri,
+        content: &SecretContent,
+    ) -> Result<(), databag::juju::Error> {
+        self.note("secret-set");
+        self.inner.secret_set(uri, content)
+    }
+    fn secret_grant(
+        &self,
+        uri: &SecretUri,
+        relation: &RelationId,
+    ) -> Result<(), databag::juju::Error> {
+        self.note("secret-grant");
+        self.inner.secret_grant(uri, relation)
+    }
+    fn secret_revoke(
+        &self,
+        uri: &SecretUri,
+        relation: &RelationId,
+    ) -> Result<(), databag::juju::Error> {
+        self.note("secret-revoke");
+        self.inner.secret_revoke(uri, relation)
+    }
+    fn secret_remove(&self, uri: &SecretUri) -> Result<(), databag::juju::Error> {
+        self.note("secret-remove");
+        self.inner.secret_remove(uri)
+    }
+    fn secret_ids(&self) -> Result<Vec<SecretUri>, databag::juju::Error> {
+        self.note("secret-ids");
+        self.inner.secret_ids()
+    }
+}
+
+fn request(model: &Model, unit: &str, number: u32, prefixes: &[&str], version: WireVersion) {
+    let backend = model.unit(unit);
+    let written = Requirer::new(&backend, "cache")
+        .with_version(version)
+        .with_log(|_, _| {})
+        .request(&cache(number), prefixes)
+        .expect("request");
+    assert!(written.is_some(), "{unit} leads and writes");
+}
+
+fn reconcile(model: &Model, store: &mut MemoryUserStore, number: u32) -> Reconciled {
+    let backend = model.unit("valkey/0");
+    Provider::new(&backend, "valkey-client", store)
+        .with_log(|_, _| {})
+        .reconcile(&client(number), &server())
+        .expect("reconcile")
+        .expect("leader")
+}
+
+fn read(model: &Model, unit: &str, number: u32, version: WireVersion) -> Answers {
+    let backend = model.unit(unit);
+    Requirer::new(&backend, "cache")
+        .with_version(version)
+        .with_log(|_, _| {})
+        .read(&cache(number))
+        .expect("read")
+}
+
+fn provider_bag(model: &Model, number: u32) -> Bag {
+    model
+        .state()
+        .app_bag(number, "valkey")
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn write_requirer_bag(model: &Model, number: u32, app: &str, pairs: &[(&str, &str)]) {
+    let update: BagUpdate = pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), Some((*v).to_owned())))
+        .collect();
+    model
+        .unit(&format!("{app}/0"))
+        .write_app(&cache(number), &update)
+        .expect("requirer write");
+}
+
+/// Each provider secret once per label, labelled for a relation, and named by a databag.
+fn assert_no_orphans(model: &Model) {
+    let state = model.state();
+    let secrets: Vec<_> = state
+        .secrets()
+        .into_iter()
+        .filter(|s| s.owner_app == "valkey")
+        .collect();
+    let labels: BTreeSet<_> = secrets.iter().filter_map(|s| s.label.clone()).collect();
+    assert_eq!(
+        labels.len(),
+        secrets.len(),
+        "one secret per label: {secrets:?}"
+    );
+    let bags: Vec<String> = state
+        .all_bags()
+        .into_iter()
+        .flat_map(|(_, _, bag)| bag.into_values())
+        .collect();
+    for secret in &secrets {
+        let id = databag::juju::state::secret_id(&secret.uri).to_owned();
+        assert!(
+            bags.iter().any(|value| value.contains(&id)),
+            "secret {} ({:?}) is named by no databag",
+            secret.uri,
+            secret.label
+        );
+    }
+}
+
+/// No password or CA body of any secret revision in any databag or log line.
+fn assert_no_secret_values(model: &Model, lines: &[String]) {
+    let state = model.state();
+    let mut values = Vec::new();
+    for secret in state.secrets() {
+        for revision in 1..=secret.revision {
+            if let Some(content) = state.secret_content(&secret.uri, Some(revision)) {
+                for (key, value) in content {
+                    if key == "password" || key == "tls-ca" {
+                        values.push(value.clone());
+                    }
+                }
+            }
+        }
+    }
+    assert!(!values.is_empty(), "the test must have secrets to look for");
+    for (number, owner, bag) in state.all_bags() {
+        for (key, text) in bag {
+            for value in &values {
+                assert!(
+                    !text.contains(value.as_str()),
+                    "relation {number}, {owner}, key {key} leaks a secret value"
+                );
+            }
+        }
+    }
+    for line in lines {
+        for value in &values {
+            assert!(!line.contains(value.as_str()), "log line leaks: {line}");
+        }
+    }
+}
+
+#[test]
+fn v1_requests_get_users_secrets_and_one_write() {
+    let model = model();
+    let lines = Lines::default();
+    let app = model.unit("app/0");
+    let requests = Requirer::new(&app, "cache")
+        .with_log(lines.sink())
+        .request(&cache(0), &["app:*", "jobs:*"])
+        .expect("request")
+        .expect("leader");
+    assert_eq!(requests.len(), 2);
+    for request in &requests {
+        assert_eq!(request.salt.len(), 16);
+        assert!(request.salt.bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert_eq!(
+            request.request_id,
+            databag::wire::request_id(&request.resource, &request.salt)
+        );
+    }
+    let bag = model.state().app_bag(0, "app").cloned().expect("bag");
+    assert_eq!(bag["version"], "v1");
+    assert!(bag["requests"].contains(&requests[1].request_id));
+
+    let mut store = MemoryUserStore::new();
+    let valkey = model.unit("valkey/0");
+    let recording = Recording::new(&valkey);
+    let report = Provider::new(&recording, "valkey-client", &mut store)
+        .with_log(lines.sink())
+        .reconcile(&client(0), &server())
+        .expect("reconcile")
+        .expect("leader");
+    assert_eq!(recording.count("relation-set"), 1, "one databag write");
+    assert_eq!(recording.count("secret-add"), 4);
+    assert_eq!(report.wire_version, Some("v1"));
+    assert!(report.refused.is_empty());
+    let ids: Vec<&str> = requests.iter().map(|r| r.request_id.as_str()).collect();
+    assert_eq!(report.answered, ids);
+    let usernames: Vec<String> = ids.iter().map(|id| format!("relation-0-{id}")).collect();
+    assert_eq!(store.usernames().expect("names"), {
+        let mut sorted = usernames.clone();
+        sorted.sort();
+        sorted
+    });
+    assert_eq!(
+        store.get(&usernames[0]).expect("user").prefix.as_str(),
+        "app:*"
+    );
+
+    let state = model.state();
+    for id in &ids {
+        for group in ["user", "tls"] {
+            let label = format!("valkey-client.0.{id}.{group}.secret");
+            let secret = state
+                .secrets()
+                .into_iter()
+                .find(|s| s.label.as_deref() == Some(label.as_str()))
+                .unwrap_or_else(|| panic!("no secret {label}"));
+            assert_eq!(secret.owner_app, "valkey");
+            assert_eq!(secret.owner_unit, None, "owned by the application");
+            assert_eq!(secret.granted_on, [0]);
+        }
+    }
+    drop(state);
+    let provider = provider_bag(&model, 0);
+    assert_eq!(
+        provider.keys().collect::<Vec<_>>(),
+        ["data", "requests", "version"]
+    );
+    let data: serde_json::Value = serde_json::from_str(&provider["data"]).expect("data");
+    assert_eq!(data[ids[0]]["resource"], "app:*");
+    assert_eq!(data[ids[1]]["salt"], requests[1].salt.as_str());
+
+    let answers = read(&model, "app/1", 0, WireVersion::V1);
+    assert_eq!(answers.responses.len(), 2);
+    for (response, username) in answers.responses.iter().zip(&usernames) {
+        assert_eq!(
+            response.username.as_ref().map(Secret::expose_secret),
+            Some(username)
+        );
+        let password = response
+            .password
+            .as_ref()
+            .expect("password")
+            .expose_secret();
+        assert_eq!(password.len(), 32);
+        assert!(password.bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert_eq!(
+            store.get(username).expect("user").password_hash,
+            password_hash(password)
+        );
+        assert_eq!(
+            response.tls.as_ref().map(|t| *t.expose_secret()),
+            Some(false)
+        );
+        assert_eq!(response.endpoints, "10.0.0.1:6379");
+    }
+    let names: Vec<&str> = answers.events.iter().map(Event::name).collect();
+    assert_eq!(names, ["resource_created", "resource_created"]);
+    assert_eq!(answers.events[1].request_id(), Some(ids[1]));
+    let memory = model.state().unit_bag(0, "app/1").expect("unit bag");
+    assert!(
+        memory["data"].contains(ids[0]),
+        "diff memory in the unit databag"
+    );
+    let again = read(&model, "app/1", 0, WireVersion::V1);
+    assert!(again.events.is_empty(), "{:?}", again.events);
+    assert_no_secret_values(&model, &lines.all());
+    assert_no_orphans(&model);
+}
+
+#[test]
+fn requests_are_written_once_and_only_by_the_leader() {
+    let model = model();
+    let follower = model.unit("app/1");
+    let none = Requirer::new(&follower, "cache")
+        .with_log(|_, _| {})
+        .request(&cache(0), &["app:*"])
+        .expect("follower");
+    assert_eq!(none, None);
+    request(&model, "app/0", 0, &["app:*"], WireVersion::V1);
+    let first = model.state().app_bag(0, "app").cloned();
+    let leader = model.unit("app/0");
+    let again = Requirer::new(&leader, "cache")
+        .with_log(|_, _| {})
+        .request(&cache(0), &["app:*"])
+        .expect("again")
+        .expect("leader");
+    assert_eq!(model.state().app_bag(0, "app").cloned(), first);
+    assert!(first.expect("bag")["requests"].contains(&again[0].salt));
+    let error = Requirer::new(&leader, "cache")
+        .request(&cache(1), &["a b"])
+        .expect_err("invalid prefix");
+    assert!(error.to_string().contains("prefix 0 (\"a b\")"), "{error}");
+    let error = Requirer::new(&leader, "cache")
+        .with_version(WireVersion::V0)
+        .request(&cache(0), &["a:*", "b:*"])
+        .expect_err("two v0 prefixes");
+    assert!(error.to_string().contains("one prefix"), "{error}");
+}
+
+#[test]
+fn updates_reach_every_request_and_tls_is_a_new_revision() {
+    let model = model();
+    request(&model, "app/0", 0, &["app:*", "jobs:*"], WireVersion::V1);
+    request(&model, "other/0", 1, &["other:*"], WireVersion::V1);
+    let mut store = MemoryUserStore::new();
+    reconcile(&model, &mut store, 0);
+    reconcile(&model, &mut store, 1);
+    read(&model, "app/0", 0, WireVersion::V1);
+    let tls_uris = |model: &Model| -> Vec<(String, u32)> {
+        model
+            .state()
+            .secrets()
+            .into_iter()
+            .filter(|s| {
+                s.label
+                    .as_deref()
+                    .is_some_and(|l| l.ends_with(".tls.secret"))
+            })
+            .map(|s| (s.uri, s.revision))
+            .collect()
+    };
+    let before = tls_uris(&model);
+    assert_eq!(before.len(), 3);
+
+    let mut changed = server();
+    changed.endpoints = "10.0.0.9:6380".to_owned();
+    changed.tls = true;
+    changed.tls_ca = Some(Secret::new(CA.to_owned()));
+    let valkey = model.unit("valkey/0");
+    let recording = Recording::new(&valkey);
+    let reports = Provider::new(&recording, "valkey-client", &mut store)
+        .with_log(|_, _| {})
+        .update_all(&changed)
+        .expect("update")
+        .expect("leader");
+    assert_eq!(reports.len(), 2, "every relation");
+    assert_eq!(recording.count("relation-set"), 2, "one write per relation");
+    assert_eq!(recording.count("secret-add"), 0, "same secrets");
+    assert!(
+        reports.iter().all(|r| r.users_put.is_empty()),
+        "credentials kept"
+    );
+    let after = tls_uris(&model);
+    assert_eq!(
+        after.iter().map(|(u, _)| u).collect::<Vec<_>>(),
+        before.iter().map(|(u, _)| u).collect::<Vec<_>>()
+    );
+    assert!(
+        after.iter().all(|(_, revision)| *revision == 2),
+        "{after:?}"
+    );
+
+    let answers = read(&model, "app/0", 0, WireVersion::V1);
+    let names: Vec<&str> = answers.events.iter().map(Event::name).collect();
+    assert_eq!(
+        names,
+        ["endpoints_changed", "endpoints_changed"],
+        "first match wins"
+    );
+    for response in &answers.responses {
+        assert_eq!(response.endpoints, "10.0.0.9:6380");
+        assert_eq!(
+            response.tls.as_ref().map(|t| *t.expose_secret()),
+            Some(true)
+        );
+        assert_eq!(
+            response.tls_ca.as_ref().map(|c| c.expose_secret().as_str()),
+            Some(CA)
+        );
+    }
+
+    // Only the version: the reference says nothing, we say `server_changed`.
+    changed.version = Some("9.0.2".to_owned());
+    let recording = Recording::new(&valkey);
+    Provider::new(&recording, "valkey-client", &mut store)
+        .with_log(|_, _| {})
+        .update_all(&changed)
+        .expect("update");
+    assert_eq!(
+        recording.count("secret-set"),
+        0,
+        "TLS unchanged: no new revision"
+    );
+    let answers = read(&model, "app/0", 0, WireVersion::V1);
+    assert!(
+        answers.events.iter().all(|e| matches!(
+            e,
+            Event::ServerChanged { keys, .. } if keys == &[ServerKey::Version]
+        )) && answers.events.len() == 2,
+        "{:?}",
+        answers.events
+    );
+
+    // Nothing changed: nothing written.
+    let recording = Recording::new(&valkey);
+    Provider::new(&recording, "valkey-client", &mut store)
+        .with_log(|_, _| {})
+        .update_all(&changed)
+        .expect("update");
+    assert_eq!(recording.count("relation-set"), 0);
+    assert_eq!(recording.count("secret-set"), 0);
+}
+
+#[test]
+fn v0_requirers_get_a_flat_answer() {
+    let model = model();
+    request(&model, "app/0", 0, &["application:*"], WireVersion::V0);
+    let requirer = model.state().app_bag(0, "app").cloned().expect("bag");
+    assert_eq!(requirer["database"], "application:*");
+    assert!(!requirer.contains_key("version"));
+    assert_eq!(
+        requirer["requested-secrets"],
+        r#"["username", "password", "tls", "tls-ca", "uris", "read-only-uris", "entity-name", "entity-password"]"#
+    );
+    let mut store = MemoryUserStore::new();
+    let report = reconcile(&model, &mut store, 0);
+    assert_eq!(report.wire_version, Some("v0"));
+    assert_eq!(store.usernames().expect("names"), ["relation-0"]);
+    let bag = provider_bag(&model, 0);
+    for key in [
+        "database",
+        "resource",
+        "salt",
+        "endpoints",
+        "read-only-endpoints",
+        "secret-user",
+        "secret-tls",
+        "version",
+        "mode",
+        "sentinel-endpoints",
+        "sentinel_endpoints",
+        "data",
+    ] {
+        assert!(bag.contains_key(key), "{key} missing: {bag:?}");
+    }
+    assert!(!bag.contains_key("requests") && !bag.contains_key("status"));
+    assert_eq!(
+        bag["version"], "9.0.1",
+        "v0 `version` is the server version"
+    );
+    assert_eq!(bag["sentinel_endpoints"], bag["sentinel-endpoints"]);
+    let data: serde_json::Value = serde_json::from_str(&bag["data"]).expect("data");
+    assert_eq!(data["resource"], "application:*");
+    assert_eq!(data["requested-secrets"][0], "username");
+    let labels: BTreeSet<String> = model
+        .state()
+        .secrets()
+        .into_iter()
+        .filter_map(|s| s.label)
+        .collect();
+    assert_eq!(
+        labels,
+        BTreeSet::from([
+            "valkey-client.0.tls.secret".to_owned(),
+            "valkey-client.0.user.secret".to_owned()
+        ])
+    );
+    let answers = read(&model, "app/1", 0, WireVersion::V0);
+    let response = answers.response("").expect("v0 answer");
+    assert_eq!(response.resource, "application:*");
+    assert_eq!(
+        response
+            .username
+            .as_ref()
+            .map(|u| u.expose_secret().as_str()),
+        Some("relation-0")
+    );
+    assert_eq!(answers.events.len(), 1);
+    assert!(matches!(
+        &answers.events[0],
+        Event::ResourceCreated {
+            request_id: None,
+            ..
+        }
+    ));
+    // The consumer label is the requirer's v0 label.
+    let state = model.state();
+    let user = bag["secret-user"].clone();
+    assert_eq!(
+        state.consumer("app/1", &user).and_then(|(_, label)| label),
+        Some("cache.0.user.secret".to_owned())
+    );
+    drop(state);
+    let mut moved = server();
+    moved.read_only_endpoints = Some("10.0.0.3:6379".to_owned());
+    let valkey = model.unit("valkey/0");
+    Provider::new(&valkey, "valkey-client", &mut store)
+        .with_log(|_, _| {})
+        .update_all(&moved)
+        .expect("update");
+    let answers = read(&model, "app/1", 0, WireVersion::V0);
+    assert_eq!(
+        answers.events.iter().map(Event::name).collect::<Vec<_>>(),
+        ["read_only_endpoints_changed"]
+    );
+    assert_eq!(provider_bag(&model, 0)["salt"], bag["salt"], "salt kept");
+}
+
+#[test]
+fn hostile_requests_get_a_status_not_a_user() {
+    let model = model();
+    let lines = Lines::default();
+    let requests = r#"[{"resource": "good:*", "request-id": "r1", "salt": "s"},
+        {"resource": "x ~* +@all", "request-id": "r2", "salt": "s"},
+        {"resource": "ok:*", "request-id": "a.b", "salt": "s"},
+        {"resource": "dup:*", "request-id": "r1", "salt": "s"},
+        {"resource": "", "request-id": "r3", "salt": "s"}]"#;
+    write_requirer_bag(
+        &model,
+        0,
+        "app",
+        &[("version", "v1"), ("requests", requests)],
+    );
+    let mut store = MemoryUserStore::new();
+    let valkey = model.unit("valkey/0");
+    let report = Provider::new(&valkey, "valkey-client", &mut store)
+        .with_log(lines.sink())
+        .reconcile(&client(0), &server())
+        .expect("no crash")
+        .expect("leader");
+    assert_eq!(store.usernames().expect("names"), ["relation-0-r1"]);
+    assert_eq!(report.answered, ["r1"]);
+    let refused: Vec<(Option<usize>, i64)> =
+        report.refused.iter().map(|r| (r.index, r.code)).collect();
+    assert_eq!(
+        refused,
+        [
+            (Some(1), status_codes::INVALID_PREFIX),
+            (Some(2), status_codes::INVALID_REQUEST_ID),
+            (Some(3), status_codes::INVALID_REQUEST_ID),
+            (Some(4), status_codes::INVALID_PREFIX),
+        ]
+    );
+    let bag = provider_bag(&model, 0);
+    let statuses: serde_json::Value = serde_json::from_str(&bag["status"]).expect("status");
+    assert_eq!(
+        statuses.as_array().map(Vec::len),
+        Some(2),
+        "one status per code"
+    );
+    assert_eq!(statuses[0]["code"], 5002);
+    let message = statuses[0]["message"].as_str().expect("message");
+    assert!(
+        message.contains(r#"requests[1] (request-id "r2"): prefix "x ~* +@all" refused"#),
+        "{message}"
+    );
+    assert!(
+        statuses[1]["message"]
+            .as_str()
+            .expect("m")
+            .contains("\"a.b\"")
+    );
+    assert!(bag["requests"].contains("\"r1\"") && !bag["requests"].contains("a.b"));
+    let labels: Vec<String> = model
+        .state()
+        .secrets()
+        .into_iter()
+        .filter_map(|s| s.label)
+        .collect();
+    assert!(
+        labels.iter().all(|l| l.starts_with("valkey-client.0.r1.")),
+        "{labels:?}"
+    );
+    let logged = lines.all();
+    assert!(
+        logged
+            .iter()
+            .any(|l| l.starts_with("WARNING") && l.contains("refused requests[2]")),
+        "{logged:?}"
+    );
+    // The requirer hears about it.
+    let answers = read(&model, "app/0", 0, WireVersion::V1);
+    let raised: Vec<i64> = answers
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::StatusRaised { status, .. } => Some(status.code),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(raised, [5002, 5003]);
+}
+
+#[test]
+fn unreadable_requirer_databags_keep_earlier_answers() {
+    let model = model();
+    request(&model, "app/0", 0, &["app:*"], WireVersion::V1);
+    let mut store = MemoryUserStore::new();
+    reconcile(&model, &mut store, 0);
+    let answered = provider_bag(&model, 0);
+    for (key, value, expected) in [
+        ("requests", "not json", "requests: invalid JSON"),
+        (
+            "requests",
+            r#"[{"resource": "x:*", "salt": "s"}]"#,
+            "requests[0].request-id: missing required key",
+        ),
+        ("version", "v2", "unknown wire version version = \"v2\""),
+    ] {
+        write_requirer_bag(&model, 0, "app", &[(key, value)]);
+        let report = reconcile(&model, &mut store, 0);
+        assert_eq!(report.refused.len(), 1);
+        assert_eq!(report.refused[0].code, status_codes::INVALID_DATABAG);
+        assert!(
+            report.refused[0].reason.contains(expected),
+            "{:?}",
+            report.refused
+        );
+        let bag = provider_bag(&model, 0);
+        assert_eq!(bag["data"], answered["data"], "data intact");
+        assert_eq!(bag["requests"], answered["requests"], "answers intact");
+        assert!(bag["status"].contains("5001"));
+        assert_eq!(store.len(), 1);
+        write_requirer_bag(&model, 0, "app", &[("version", "v1")]);
+    }
+}
+
+#[test]
+fn a_changed_prefix_is_refused() {
+    let model = model();
+    request(&model, "app/0", 0, &["app:*"], WireVersion::V1);
+    let mut store = MemoryUserStore::new();
+    reconcile(&model, &mut store, 0);
+    let bag = model.state().app_bag(0, "app").cloned().expect("bag");
+    write_requirer_bag(
+        &model,
+        0,
+        "app",
+        &[("requests", &bag["requests"].replace("app:*", "all:*"))],
+    );
+    let report = reconcile(&model, &mut store, 0);
+    assert_eq!(report.refused[0].code, status_codes::PREFIX_CHANGED);
+    let user = store.users().values().next().expect("user");
+    assert_eq!(
+        user.prefix.as_str(),
+        "app:*",
+        "the ACL keeps the answered prefix"
+    );
+}
+
+#[test]
+fn failures_before_the_write_converge_without_orphans() {
+    for tool in [
+        "relation-set",
+        "secret-grant",
+        "secret-set",
+        "secret-info-get",
+    ] {
+        for rollback in [false, true] {
+            let model = model();
+            request(&model, "app/0", 0, &["app:*", "jobs:*"], WireVersion::V1);
+            let mut store = MemoryUserStore::new();
+            if tool == "secret-set" {
+                // A secret left behind by an earlier attempt is found by label and updated.
+                let valkey = model.unit("valkey/0");
+                let bag = model.state().app_bag(0, "app").cloned().expect("bag");
+                let requests: serde_json::Value =
+                    serde_json::from_str(&bag["requests"]).expect("json");
+                let id = requests[0]["request-id"].as_str().expect("id");
+                let content = SecretContent::from([("tls".to_owned(), "true".to_owned())]);
+                let label = format!("valkey-client.0.{id}.tls.secret");
+                valkey
+                    .secret_add(&content, Some(&label), SecretOwner::Application)
+                    .expect("leftover");
+            }
+            let snapshot = model.snapshot();
+            model.state().fail_next(tool, 1);
+            let valkey = model.unit("valkey/0");
+            let error = Provider::new(&valkey, "valkey-client", &mut store)
+                .with_log(|_, _| {})
+                .reconcile(&client(0), &server())
+                .expect_err("injected failure");
+            assert_eq!(error.tool(), Some(tool), "{error}");
+            let text = error.to_string();
+            assert!(
+                text.contains("ERROR injected failure")
+                    && text.contains("relation valkey-client:0"),
+                "{text}"
+            );
+            if rollback {
+                model.rollback(snapshot);
+            }
+            assert!(
+                provider_bag(&model, 0).is_empty(),
+                "nothing written ({tool})"
+            );
+            let report = reconcile(&model, &mut store, 0);
+            assert_eq!(report.answered.len(), 2);
+            let secrets = model.state().secrets();
+            assert_eq!(secrets.len(), 4, "{tool}, rollback {rollback}: {secrets:?}");
+            assert_no_orphans(&model);
+            let answers = read(&model, "app/0", 0, WireVersion::V1);
+            for response in &answers.responses {
+                let username = response.username.as_ref().expect("user").expose_secret();
+                let password = response.password.as_ref().expect("pw").expose_secret();
+                assert_eq!(
+                    store.get(username).expect("user").password_hash,
+                    password_hash(password),
+                    "the published password is the server's"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn secret_add_failure_names_the_tool_and_a_retry_converges() {
+    let model = model();
+    request(&model, "app/0", 0, &["app:*"], WireVersion::V1);
+    let mut store = MemoryUserStore::new();
+    model.state().fail_next("secret-add", 1);
+    let valkey = model.unit("valkey/0");
+    let error = Provider::new(&valkey, "valkey-client", &mut store)
+        .with_log(|_, _| {})
+        .reconcile(&client(0), &server())
+        .expect_err("secret-add fails");
+    let text = error.to_string();
+    assert!(
+        text.contains("secret `user`: creating secret valkey-client.0.")
+            && text.contains("`secret-add --label valkey-client.0.")
+            && text.contains("password#file=<tempfile>")
+            && text.contains("ERROR injected failure of secret-add"),
+        "{text}"
+    );
+    reconcile(&model, &mut store, 0);
+    assert_eq!(model.state().secrets().len(), 2);
+    assert_no_orphans(&model);
+}
+
+#[test]
+fn an_ungranted_secret_is_a_clear_error_and_the_provider_heals_it() {
+    let model = model();
+    request(&model, "app/0", 0, &["app:*"], WireVersion::V1);
+    let mut store = MemoryUserStore::new();
+    reconcile(&model, &mut store, 0);
+    let user = model
+        .state()
+        .secrets()
+        .into_iter()
+        .find(|s| {
+            s.label
+                .as_deref()
+                .is_some_and(|l| l.ends_with(".user.secret"))
+        })
+        .expect("user secret");
+    let uri = SecretUri::parse(&user.uri).expect("uri");
+    model
+        .unit("valkey/0")
+        .secret_revoke(&uri, &client(0))
+        .expect("revoke");
+    let app = model.unit("app/0");
+    let error = Requirer::new(&app, "cache")
+        .with_log(|_, _| {})
+        .read(&cache(0))
+        .expect_err("not granted");
+    assert_eq!(error.tool(), Some("secret-get"));
+    let text = error.to_string();
+    assert!(
+        text.contains("permission denied")
+            && text.contains("secret `user`")
+            && text.contains("--label cache.0."),
+        "{text}"
+    );
+    reconcile(&model, &mut store, 0);
+    let answers = read(&model, "app/0", 0, WireVersion::V1);
+    assert!(answers.responses[0].password.is_some());
+}
+
+#[test]
+fn a_lost_user_gets_a_new_password_in_the_same_secret() {
+    let model = model();
+    request(&model, "app/0", 0, &["app:*"], WireVersion::V1);
+    let mut store = MemoryUserStore::new();
+    reconcile(&model, &mut store, 0);
+    let first = read(&model, "app/0", 0, WireVersion::V1);
+    let old = first.responses[0].password.clone().expect("pw");
+    store
+        .delete_users(&store.usernames().expect("names"))
+        .expect("lost");
+    let report = reconcile(&model, &mut store, 0);
+    assert_eq!(report.users_put.len(), 1);
+    assert!(report.written_keys.is_empty(), "the databag keeps its URIs");
+    let app = model.unit("app/0");
+    let mut requirer = Requirer::new(&app, "cache").with_log(|_, _| {});
+    let label = format!("cache.0.{}.user.secret", first.responses[0].request_id);
+    let answers = requirer
+        .on_secret_changed(Some(&label))
+        .expect("secret-changed")
+        .expect("ours");
+    let new = answers.responses[0].password.clone().expect("pw");
+    assert_ne!(new, old);
+    assert!(matches!(
+        answers.events.as_slice(),
+        [Event::AuthenticationUpdated {
+            request_id: Some(_),
+            ..
+        }]
+    ));
+    assert_eq!(
+        requirer
+            .on_secret_changed(Some("other.0.x.user.secret"))
+            .expect("ignored"),
+        None
+    );
+}
+
+#[test]
+fn relation_broken_removes_exactly_its_users_and_secrets() {
+    let model = model();
+    request(&model, "app/0", 0, &["app:*"], WireVersion::V1);
+    request(&model, "other/0", 1, &["other:*"], WireVersion::V0);
+    let mut store = MemoryUserStore::new();
+    reconcile(&model, &mut store, 0);
+    reconcile(&model, &mut store, 1);
+    let prefix = crate::valkey::KeyPrefix::parse("x:*").expect("prefix");
+    let password = Secret::new("pw".to_owned());
+    for name in [
+        "relation-10",
+        "relation-10-abc",
+        "relation-1x",
+        "relation-11-r",
+    ] {
+        store.put_user(name, &password, &prefix).expect("seed");
+    }
+    model.state().break_relation(1);
+    let follower = model.unit("valkey/1");
+    let none = Provider::new(&follower, "valkey-client", &mut store)
+        .with_log(|_, _| {})
+        .on_relation_broken(&client(1))
+        .expect("follower");
+    assert_eq!(none, None);
+    let valkey = model.unit("valkey/0");
+    let cleanup = Provider::new(&valkey, "valkey-client", &mut store)
+        .with_log(|_, _| {})
+        .on_relation_broken(&client(1))
+        .expect("broken")
+        .expect("leader");
+    assert_eq!(cleanup.deleted_users, ["relation-1"]);
+    assert_eq!(cleanup.removed_secrets.len(), 2);
+    let left = store.usernames().expect("names");
+    assert_eq!(left.len(), 5, "{left:?}");
+    assert!(left.iter().any(|n| n.starts_with("relation-0-")));
+    let labels: Vec<String> = model
+        .state()
+        .secrets()
+        .into_iter()
+        .filter_map(|s| s.label)
+        .collect();
+    assert_eq!(labels.len(), 2);
+    assert!(
+        labels.iter().all(|l| l.starts_with("valkey-client.0.")),
+        "{labels:?}"
+    );
+}
+
+#[test]
+fn users_of_a_relation_match_exactly() {
+    let names: Vec<String> = [
+        "relation-1",
+        "relation-1-abc",
+        "relation-10",
+        "relation-10-abc",
+        "relation-1x",
+        "relation-100",
+        "other",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    assert_eq!(
+        users_of_relation(1, &names),
+        ["relation-1", "relation-1-abc"]
+    );
+    assert_eq!(
+        users_of_relation(10, &names),
+        ["relation-10", "relation-10-abc"]
+    );
+    assert!(users_of_relation(2, &names).is_empty());
+}
+
+#[test]
+fn followers_read_but_do_not_answer() {
+    let model = model();
+    request(&model, "app/0", 0, &["app:*"], WireVersion::V1);
+    let mut store = MemoryUserStore::new();
+    let follower = model.unit("valkey/1");
+    let none = Provider::new(&follower, "valkey-client", &mut store)
+        .with_log(|_, _| {})
+        .reconcile(&client(0), &server())
+        .expect("follower");
+    assert_eq!(none, None);
+    assert!(store.is_empty() && provider_bag(&model, 0).is_empty());
+    let waiting = read(&model, "app/1", 0, WireVersion::V1);
+    assert!(waiting.responses.is_empty() && waiting.events.is_empty());
+    reconcile(&model, &mut store, 0);
+    let answers = read(&model, "app/1", 0, WireVersion::V1);
+    assert_eq!(answers.events.len(), 1);
+}
+
+#[test]
+fn a_provider_without_data_gives_responses_but_no_events() {
+    let model = model();
+    request(&model, "app/0", 0, &["app:*"], WireVersion::V1);
+    let mut store = MemoryUserStore::new();
+    reconcile(&model, &mut store, 0);
+    let update = BagUpdate::from([("data".to_owned(), None)]);
+    model
+        .unit("valkey/0")
+        .write_app(&client(0), &update)
+        .expect("drop data");
+    let lines = Lines::default();
+    let app = model.unit("app/0");
+    let answers = Requirer::new(&app, "cache")
+        .with_log(lines.sink())
+        .read(&cache(0))
+        .expect("read");
+    assert_eq!(answers.responses.len(), 1);
+    assert!(answers.events.is_empty());
+    assert!(
+        lines
+            .all()
+            .iter()
+            .any(|l| l.contains("missing data to compute diffs"))
+    );
+}
+
+#[test]
+fn random_strings_are_alphanumeric_and_fresh() {
+    let a = random_alphanumeric(32).expect("random");
+    let b = random_alphanumeric(32).expect("random");
+    assert_eq!(a.len(), 32);
+    assert!(a.bytes().all(|c| c.is_ascii_alphanumeric()));
+    assert_ne!(a, b);
+    let many = random_alphanumeric(4000).expect("random");
+    let distinct: BTreeSet<char> = many.chars().collect();
+    assert_eq!(distinct.len(), 62, "every character can come out");
+}

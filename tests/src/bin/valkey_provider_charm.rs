@@ -1,0 +1,174 @@
+//! `valkey_provider_charm`: an example Valkey charm answering `valkey_client` requests
+//! (endpoint `valkey-client`), with the hook-tool backend.
+//!
+//! Dispatches on the hook name as Juju does: `JUJU_HOOK_NAME`, else the last part of
+//! `JUJU_DISPATCH_PATH`, else the name it was called by. The server it describes comes from
+//! `server.json` in the charm directory (`JUJU_CHARM_DIR`): `{"endpoints", "read-only-endpoints",
+//! "sentinel-endpoints", "version", "tls", "tls-ca"}`. Its users live in `users.json` there, as
+//! the ACL lines a Valkey server would load (password hashes only), until a real valkey-server
+//! takes that role. Log lines go to stderr and never hold a secret value. A failure prints
+//! `ERROR <what>` and exits 1, so Juju retries the hook.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use databag::Secret;
+use databag::juju::{HookTools, RelationId};
+use serde_json::{Value, json};
+use valkey_client::relation::{Level, Provider, ServerInfo, StoreError, UserStore};
+use valkey_client::valkey::{KeyPrefix, acl};
+
+const ENDPOINT: &str = "valkey-client";
+const SERVER: &str = "server.json";
+const USERS: &str = "users.json";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("ERROR {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let tools = HookTools::from_env().map_err(|error| error.to_string())?;
+    let hook = hook_name(&tools);
+    let unit = tools.context().unit.clone();
+    let charm_dir = charm_dir();
+    let server = read_server(&charm_dir)?;
+    let mut users = FileUsers::open(charm_dir.join(USERS))?;
+    let log = |level: Level, message: &str| eprintln!("{unit} {level} {message}");
+    let mut provider = Provider::new(&tools, ENDPOINT, &mut users).with_log(log);
+    let relation = || relation_of(&tools, &hook);
+    let suffix = hook.strip_prefix(ENDPOINT).unwrap_or_default();
+    match suffix {
+        "-relation-created" | "-relation-joined" | "-relation-changed" => {
+            provider
+                .reconcile(&relation()?, &server)
+                .map_err(|error| error.to_string())?;
+        }
+        "-relation-broken" => {
+            provider
+                .on_relation_broken(&relation()?)
+                .map_err(|error| error.to_string())?;
+        }
+        "-relation-departed" => log(Level::Debug, &format!("{hook}: nothing to do")),
+        _ if matches!(
+            hook.as_str(),
+            "config-changed" | "upgrade-charm" | "leader-elected" | "update-status"
+        ) =>
+        {
+            provider
+                .update_all(&server)
+                .map_err(|error| error.to_string())?;
+        }
+        _ => log(Level::Debug, &format!("{hook}: nothing to do")),
+    }
+    Ok(())
+}
+
+/// The hook's name: from Juju's variables, else from how this program was called.
+fn hook_name(tools: &HookTools) -> String {
+    let hook = &tools.context().hook;
+    if !hook.is_empty() {
+        return hook.clone();
+    }
+    std::env::args()
+        .next()
+        .and_then(|arg0| {
+            Path::new(&arg0)
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+        })
+        .unwrap_or_default()
+}
+
+fn relation_of(tools: &HookTools, hook: &str) -> Result<RelationId, String> {
+    tools
+        .context()
+        .relation
+        .clone()
+        .ok_or_else(|| format!("{hook}: JUJU_RELATION_ID is not set"))
+}
+
+fn charm_dir() -> PathBuf {
+    std::env::var_os("JUJU_CHARM_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn read_server(dir: &Path) -> Result<ServerInfo, String> {
+    let path = dir.join(SERVER);
+    let value: Value = match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            serde_json::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))?
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => json!({}),
+        Err(error) => return Err(format!("{}: {error}", path.display())),
+    };
+    let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
+    let mut server = ServerInfo::new(text("endpoints").unwrap_or_else(|| "10.0.0.1:6379".into()));
+    server.read_only_endpoints = text("read-only-endpoints");
+    server.sentinel_endpoints = text("sentinel-endpoints");
+    server.version = text("version");
+    server.tls = value.get("tls").and_then(Value::as_bool).unwrap_or(false);
+    server.tls_ca = text("tls-ca").map(Secret::new);
+    Ok(server)
+}
+
+/// Users kept as ACL lines in a JSON file, rewritten (through a rename) after every change:
+/// like a server, it is not rolled back when a hook fails.
+struct FileUsers {
+    path: PathBuf,
+    /// username → `{"prefix": ..., "acl": "user <name> on resetpass #<hash> ..."}`.
+    users: BTreeMap<String, Value>,
+}
+
+impl FileUsers {
+    fn open(path: PathBuf) -> Result<Self, String> {
+        let users = match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map_err(|error| format!("{}: {error}", path.display()))?,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(error) => return Err(format!("{}: {error}", path.display())),
+        };
+        Ok(FileUsers { path, users })
+    }
+
+    fn save(&self) -> Result<(), StoreError> {
+        let temp = self.path.with_extension("json.tmp");
+        std::fs::write(&temp, serde_json::to_string_pretty(&self.users)?)?;
+        std::fs::rename(&temp, &self.path)?;
+        Ok(())
+    }
+}
+
+impl UserStore for FileUsers {
+    fn put_user(
+        &mut self,
+        username: &str,
+        password: &Secret<String>,
+        prefix: &KeyPrefix,
+    ) -> Result<(), StoreError> {
+        let rule = acl::client_rule(username, password.expose_secret(), prefix);
+        self.users.insert(
+            username.to_owned(),
+            json!({"prefix": prefix.as_str(), "acl": acl::acl_file_line(username, &rule)}),
+        );
+        self.save()
+    }
+
+    fn delete_users(&mut self, usernames: &[String]) -> Result<(), StoreError> {
+        for name in usernames {
+            self.users.remove(name);
+        }
+        self.save()
+    }
+
+    fn usernames(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.users.keys().cloned().collect())
+    }
+}

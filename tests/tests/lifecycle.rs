@@ -1,0 +1,689 @@
+//! The `valkey_client` relation lifecycle end to end: the example charms
+//! (`valkey_requirer_charm`, `valkey_provider_charm`, hook-tool backend) run as real hook
+//! processes against the emulated Juju CLI (`juju_emu`): relation created → joined → changed
+//! on both sides → the requirer holds resolved credentials → relation broken → the provider
+//! has cleaned up. For v1 and v0 requirers, with one and several requests; with injected
+//! failures and their retries; and with no secret value in any databag or log line.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use databag::juju::{BagUpdate, RelationId, State};
+use databag_tests::juju_emu::{EmuModel, Hook, HookRun};
+use serde_json::{Value, json};
+use valkey_client::valkey::acl::password_hash;
+
+const UUID: &str = "7d3f9a1c-2b4e-4f6a-8c0d-1e2f3a4b5c6d";
+const EMULATOR: &str = env!("CARGO_BIN_EXE_juju_emu");
+const REQUIRER: &str = env!("CARGO_BIN_EXE_valkey_requirer_charm");
+const PROVIDER: &str = env!("CARGO_BIN_EXE_valkey_provider_charm");
+const CA: &str =
+    "-----BEGIN CERTIFICATE-----\nMIIBlifecycleTestCertificateBody42\n-----END CERTIFICATE-----";
+
+/// One requirer application: name, wire version, prefixes.
+type App<'a> = (&'a str, &'a str, &'a [&'a str]);
+
+/// An emulated model: `valkey` (2 units, `valkey/0` leads) related on `valkey-client` to each
+/// requirer app (2 units, endpoint `cache`), relation `n` for the `n`-th app.
+struct World {
+    _dir: tempfile::TempDir,
+    model: EmuModel,
+    /// Every line any hook printed.
+    output: RefCell<Vec<String>>,
+    /// Every password and CA the model held at any point.
+    secrets: RefCell<BTreeSet<String>>,
+}
+
+impl World {
+    fn new(apps: &[App]) -> Self {
+        let mut state = State::new(UUID);
+        state.add_app("valkey", 2);
+        for (number, (app, _, _)) in apps.iter().enumerate() {
+            state.add_app(app, 2);
+            let related = state.relate(app, "cache", "valkey", "valkey-client");
+            assert_eq!(related as usize, number);
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let model = EmuModel::new(dir.path(), Path::new(EMULATOR), &state).expect("model");
+        let world = World {
+            _dir: dir,
+            model,
+            output: RefCell::new(Vec::new()),
+            secrets: RefCell::new(BTreeSet::new()),
+        };
+        for (app, version, prefixes) in apps {
+            for unit in units(app) {
+                world.write(
+                    &unit,
+                    "requirer-config.json",
+                    &json!({"version": version, "prefixes": prefixes}),
+                );
+            }
+        }
+        world.configure_server(&json!({
+            "endpoints": "10.0.0.1:6379",
+            "read-only-endpoints": "10.0.0.2:6379",
+            "sentinel-endpoints": "10.0.0.1:26379,10.0.0.2:26379",
+            "version": "9.0.1",
+            "tls": false,
+        }));
+        world
+    }
+
+    fn write(&self, unit: &str, file: &str, value: &Value) {
+        let dir = self.model.charm_dir(unit);
+        std::fs::create_dir_all(&dir).expect("charm dir");
+        std::fs::write(dir.join(file), value.to_string()).expect("write");
+    }
+
+    fn read(&self, unit: &str, file: &str) -> Value {
+        let path = self.model.charm_dir(unit).join(file);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).expect("json"),
+            Err(_) => json!({}),
+        }
+    }
+
+    fn configure_server(&self, server: &Value) {
+        for unit in units("valkey") {
+            self.write(&unit, "server.json", server);
+        }
+    }
+
+    /// Runs a hook (rolled back on failure, as Juju does) and records what it printed.
+    fn run(&self, hook: &Hook, unit: &str, rollback: bool) -> HookRun {
+        let program = if unit.starts_with("valkey/") {
+            PROVIDER
+        } else {
+            REQUIRER
+        };
+        let run = self
+            .model
+            .run_hook_with(Path::new(program), hook, rollback)
+            .expect("hook process");
+        self.output.borrow_mut().extend(
+            run.stdout
+                .lines()
+                .chain(run.stderr.lines())
+                .map(str::to_owned),
+        );
+        self.harvest();
+        run
+    }
+
+    /// Runs a hook that must succeed.
+    fn hook(&self, unit: &str, name: &str, relation: u32) -> HookRun {
+        let run = self.run(&Hook::new(unit, name).relation(relation), unit, true);
+        assert!(run.success, "{unit} {name} failed:\n{}", run.stderr);
+        run
+    }
+
+    /// Runs a hook that must fail; returns its stderr.
+    fn failing(&self, hook: Hook, unit: &str, rollback: bool) -> String {
+        let run = self.run(&hook, unit, rollback);
+        assert!(
+            !run.success,
+            "{unit}: the hook should fail:\n{}",
+            run.stderr
+        );
+        assert_eq!(run.status, Some(1));
+        run.stderr
+    }
+
+    /// Remembers every password and CA of every secret revision now in the model.
+    fn harvest(&self) {
+        let state = self.model.state();
+        let mut secrets = self.secrets.borrow_mut();
+        for secret in state.secrets() {
+            for revision in 1..=secret.revision {
+                for (key, value) in state
+                    .secret_content(&secret.uri, Some(revision))
+                    .into_iter()
+                    .flatten()
+                {
+                    if key == "password" || key == "tls-ca" {
+                        secrets.insert(value.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    /// created (both sides), joined (both sides), changed on the provider then the requirer.
+    fn relate(&self, number: u32, app: &str) {
+        self.requested(number, app);
+        for unit in units("valkey") {
+            self.hook(&unit, "valkey-client-relation-joined", number);
+        }
+        for unit in units("valkey") {
+            self.hook(&unit, "valkey-client-relation-changed", number);
+        }
+        for unit in units(app) {
+            self.hook(&unit, "cache-relation-changed", number);
+        }
+    }
+
+    /// created on both sides (the provider first: it finds no request yet), then joined on
+    /// the requirer side: the requests are written, the provider has not seen them.
+    fn requested(&self, number: u32, app: &str) {
+        for unit in units("valkey") {
+            self.hook(&unit, "valkey-client-relation-created", number);
+        }
+        for unit in units(app) {
+            self.hook(&unit, "cache-relation-created", number);
+        }
+        for unit in units(app) {
+            self.hook(&unit, "cache-relation-joined", number);
+        }
+    }
+
+    /// relation-broken on both sides, then the relation goes away.
+    fn unrelate(&self, number: u32, app: &str) {
+        self.model.update(|state| state.break_relation(number));
+        for unit in units(app) {
+            self.hook(&unit, "cache-relation-broken", number);
+        }
+        for unit in units("valkey") {
+            self.hook(&unit, "valkey-client-relation-broken", number);
+        }
+        self.model.update(|state| state.remove_relation(number));
+    }
+
+    fn bag(&self, number: u32, app: &str) -> databag::Bag {
+        self.model
+            .state()
+            .app_bag(number, app)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The provider's responses on relation `number` (v1).
+    fn responses(&self, number: u32) -> Vec<Value> {
+        let bag = self.bag(number, "valkey");
+        let requests = bag.get("requests").expect("provider requests");
+        let value: Value = serde_json::from_str(requests).expect("json");
+        value.as_array().cloned().expect("list")
+    }
+
+    /// The valkey-owned secrets, `(label, uri, revision, granted on)`.
+    fn provider_secrets(&self) -> Vec<(String, String, u32, Vec<u32>)> {
+        self.model
+            .state()
+            .secrets()
+            .into_iter()
+            .filter(|s| s.owner_app == "valkey")
+            .map(|s| (s.label.unwrap_or_default(), s.uri, s.revision, s.granted_on))
+            .collect()
+    }
+
+    fn users(&self) -> Value {
+        self.read("valkey/0", "users.json")
+    }
+
+    /// The workload's connection details on `unit` for relation `number`.
+    fn connection(&self, unit: &str, number: u32, key: &str) -> Value {
+        self.read(unit, "valkey-connections.json")[format!("cache:{number}")][key].clone()
+    }
+
+    /// The connection on `unit` holds the user and password the server knows.
+    fn assert_connected(&self, unit: &str, number: u32, key: &str, username: &str, prefix: &str) {
+        let connection = self.connection(unit, number, key);
+        assert_eq!(connection["username"], username, "{unit}: {connection}");
+        assert_eq!(connection["prefix"], prefix);
+        let password = connection["password"].as_str().expect("password");
+        assert_eq!(password.len(), 32);
+        let users = self.users();
+        let acl = users[username]["acl"].as_str().expect("user on the server");
+        assert!(
+            acl.starts_with(&format!(
+                "user {username} on resetpass {}",
+                password_hash(password)
+            )),
+            "{acl}"
+        );
+        assert!(acl.contains(&format!("~{prefix} &{prefix}")), "{acl}");
+        assert!(
+            self.secrets.borrow().contains(password),
+            "read from a secret"
+        );
+    }
+
+    /// Each valkey secret once per label, and named by a databag.
+    fn assert_no_orphans(&self) {
+        let state = self.model.state();
+        let secrets = self.provider_secrets();
+        let labels: BTreeSet<&String> = secrets.iter().map(|s| &s.0).collect();
+        assert_eq!(labels.len(), secrets.len(), "duplicate labels: {secrets:?}");
+        let values: Vec<String> = state
+            .all_bags()
+            .into_iter()
+            .flat_map(|(_, _, bag)| bag.into_values())
+            .collect();
+        for (label, uri, _, granted) in &secrets {
+            let id = databag::juju::state::secret_id(uri);
+            assert!(
+                values.iter().any(|value| value.contains(id)),
+                "orphan: {label} ({uri})"
+            );
+            assert!(!granted.is_empty(), "{label} is granted to no relation");
+        }
+    }
+
+    /// No password or CA in any databag, hook output, `juju-log` line or tool command line.
+    fn assert_no_leaks(&self) {
+        let secrets = self.secrets.borrow();
+        assert!(!secrets.is_empty(), "no secret values to look for");
+        let leaks = |text: &str| secrets.iter().any(|secret| text.contains(secret.as_str()));
+        for (number, owner, bag) in self.model.state().all_bags() {
+            for (key, value) in bag {
+                assert!(!leaks(&value), "relation {number}, {owner}: `{key}` leaks");
+            }
+        }
+        let output = self.output.borrow();
+        assert!(output.len() > 10, "the hooks logged");
+        for line in output.iter().chain(self.model.log().iter()) {
+            assert!(!leaks(line), "log line leaks: {line}");
+        }
+        for call in self.model.calls() {
+            assert!(!call.args.iter().any(|arg| leaks(arg)), "{call:?}");
+        }
+    }
+
+    fn output_contains(&self, text: &str) -> bool {
+        self.output.borrow().iter().any(|line| line.contains(text))
+    }
+}
+
+fn units(app: &str) -> [String; 2] {
+    [format!("{app}/0"), format!("{app}/1")]
+}
+
+fn ids(responses: &[Value]) -> Vec<String> {
+    responses
+        .iter()
+        .map(|r| r["request-id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+#[test]
+fn v1_requirer_with_one_request() {
+    let world = World::new(&[("app", "v1", &["app:*"])]);
+    world.relate(0, "app");
+    let requirer = world.bag(0, "app");
+    assert_eq!(requirer["version"], "v1");
+    let requests: Value = serde_json::from_str(&requirer["requests"]).expect("json");
+    let id = requests[0]["request-id"].as_str().expect("id").to_owned();
+    let salt = requests[0]["salt"].as_str().expect("salt");
+    assert_eq!(id, databag::wire::request_id("app:*", salt));
+
+    let provider = world.bag(0, "valkey");
+    assert_eq!(provider["version"], "v1");
+    let responses = world.responses(0);
+    assert_eq!(ids(&responses), std::slice::from_ref(&id));
+    assert_eq!(responses[0]["endpoints"], "10.0.0.1:6379");
+    assert_eq!(responses[0]["version"], "9.0.1");
+    let data: Value = serde_json::from_str(&provider["data"]).expect("data");
+    assert_eq!(data[&id]["resource"], "app:*");
+
+    let secrets = world.provider_secrets();
+    let labels: BTreeSet<String> = secrets.iter().map(|s| s.0.clone()).collect();
+    assert_eq!(
+        labels,
+        BTreeSet::from([
+            format!("valkey-client.0.{id}.tls.secret"),
+            format!("valkey-client.0.{id}.user.secret"),
+        ])
+    );
+    assert!(
+        secrets.iter().all(|s| s.3 == [0]),
+        "granted on the relation"
+    );
+    let username = format!("relation-0-{id}");
+    for unit in units("app") {
+        world.assert_connected(&unit, 0, &id, &username, "app:*");
+        assert!(world.output_contains(&format!("resource_created({id})")));
+        let user_uri = responses[0]["secret-user"].as_str().expect("uri");
+        assert_eq!(
+            world
+                .model
+                .state()
+                .consumer(&unit, user_uri)
+                .and_then(|c| c.1),
+            Some(format!("cache.0.{id}.user.secret")),
+            "the reference's consumer label"
+        );
+    }
+    world.assert_no_orphans();
+
+    world.unrelate(0, "app");
+    assert!(world.provider_secrets().is_empty(), "secrets removed");
+    assert_eq!(world.users(), json!({}), "users deleted");
+    assert!(world.connection("app/0", 0, &id).is_null());
+    world.assert_no_leaks();
+}
+
+#[test]
+fn v1_requirer_with_several_requests_tls_and_a_neighbour() {
+    let world = World::new(&[
+        ("app", "v1", &["app:*", "jobs:*", "cache:*"]),
+        ("other", "v1", &["other:*"]),
+    ]);
+    world.relate(0, "app");
+    world.relate(1, "other");
+    let responses = world.responses(0);
+    let app_ids = ids(&responses);
+    assert_eq!(app_ids.len(), 3);
+    for (id, prefix) in app_ids.iter().zip(["app:*", "jobs:*", "cache:*"]) {
+        for unit in units("app") {
+            world.assert_connected(&unit, 0, id, &format!("relation-0-{id}"), prefix);
+        }
+    }
+    let other_id = ids(&world.responses(1)).remove(0);
+    world.assert_connected(
+        "other/1",
+        1,
+        &other_id,
+        &format!("relation-1-{other_id}"),
+        "other:*",
+    );
+    assert_eq!(world.provider_secrets().len(), 8);
+    world.assert_no_orphans();
+
+    // TLS on, new primary: a new revision of each tls secret, new endpoints everywhere.
+    let tls_before: Vec<(String, u32)> = world
+        .provider_secrets()
+        .into_iter()
+        .filter(|s| s.0.ends_with(".tls.secret"))
+        .map(|s| (s.1, s.2))
+        .collect();
+    world.configure_server(&json!({
+        "endpoints": "10.0.0.5:6380",
+        "read-only-endpoints": "10.0.0.2:6380",
+        "sentinel-endpoints": "10.0.0.1:26380,10.0.0.2:26380",
+        "version": "9.0.1",
+        "tls": true,
+        "tls-ca": CA,
+    }));
+    for unit in units("valkey") {
+        let run = world.run(&Hook::new(&unit, "config-changed"), &unit, true);
+        assert!(run.success, "{}", run.stderr);
+    }
+    let tls_after: Vec<(String, u32)> = world
+        .provider_secrets()
+        .into_iter()
+        .filter(|s| s.0.ends_with(".tls.secret"))
+        .map(|s| (s.1, s.2))
+        .collect();
+    assert_eq!(tls_after.len(), tls_before.len());
+    for ((uri_before, revision), (uri_after, new_revision)) in tls_before.iter().zip(&tls_after) {
+        assert_eq!(uri_before, uri_after, "same secret");
+        assert_eq!(new_revision, &(revision + 1), "a new revision");
+    }
+    for unit in units("app") {
+        world.hook(&unit, "cache-relation-changed", 0);
+    }
+    assert!(world.output_contains(&format!("endpoints_changed({})", app_ids[2])));
+    for id in &app_ids {
+        let connection = world.connection("app/1", 0, id);
+        assert_eq!(connection["endpoints"], "10.0.0.5:6380");
+        assert_eq!(connection["tls"], true);
+        assert_eq!(connection["tls-ca"], CA);
+    }
+    // secret-changed on a consumed secret: authentication_updated, as the reference.
+    let tls_uri = responses[1]["secret-tls"].as_str().expect("uri").to_owned();
+    let label = format!("cache.0.{}.tls.secret", app_ids[1]);
+    let hook = Hook::new("app/0", "secret-changed")
+        .var("JUJU_SECRET_ID", &tls_uri)
+        .var("JUJU_SECRET_LABEL", &label);
+    let run = world.run(&hook, "app/0", true);
+    assert!(run.success, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains(&format!("authentication_updated({})", app_ids[1])),
+        "{}",
+        run.stderr
+    );
+
+    world.unrelate(0, "app");
+    let left = world.provider_secrets();
+    assert_eq!(left.len(), 2, "the neighbour's secrets stay: {left:?}");
+    assert!(left.iter().all(|s| s.0.starts_with("valkey-client.1.")));
+    let users = world.users();
+    let names: Vec<&String> = users.as_object().expect("users").keys().collect();
+    assert_eq!(names, [&format!("relation-1-{other_id}")]);
+    world.assert_no_orphans();
+    world.unrelate(1, "other");
+    assert!(world.provider_secrets().is_empty());
+    world.assert_no_leaks();
+}
+
+#[test]
+fn v0_requirers_one_request_each() {
+    let world = World::new(&[
+        ("app", "v0", &["application:*"]),
+        ("other", "v0", &["other:*"]),
+    ]);
+    world.relate(0, "app");
+    world.relate(1, "other");
+    let requirer = world.bag(0, "app");
+    assert_eq!(
+        requirer.keys().collect::<Vec<_>>(),
+        ["database", "provided-secrets", "requested-secrets"],
+        "the flat v0 layout (§5.1)"
+    );
+    assert_eq!(requirer["database"], "application:*");
+    let provider = world.bag(0, "valkey");
+    for key in [
+        "database",
+        "endpoints",
+        "read-only-endpoints",
+        "secret-user",
+        "secret-tls",
+        "version",
+        "mode",
+        "sentinel-endpoints",
+        "sentinel_endpoints",
+        "data",
+        "salt",
+    ] {
+        assert!(provider.contains_key(key), "{key}: {provider:?}");
+    }
+    assert_eq!(provider["version"], "9.0.1");
+    assert_eq!(provider["mode"], "sentinel");
+    let labels: BTreeSet<String> = world.provider_secrets().into_iter().map(|s| s.0).collect();
+    assert_eq!(
+        labels,
+        BTreeSet::from(
+            [
+                "valkey-client.0.tls.secret",
+                "valkey-client.0.user.secret",
+                "valkey-client.1.tls.secret",
+                "valkey-client.1.user.secret"
+            ]
+            .map(str::to_owned)
+        )
+    );
+    for unit in units("app") {
+        world.assert_connected(&unit, 0, "v0", "relation-0", "application:*");
+    }
+    world.assert_connected("other/0", 1, "v0", "relation-1", "other:*");
+    assert!(world.output_contains("resource_created(-)"));
+    world.assert_no_orphans();
+    world.unrelate(0, "app");
+    let users = world.users();
+    assert_eq!(
+        users.as_object().expect("users").keys().collect::<Vec<_>>(),
+        ["relation-1"]
+    );
+    world.unrelate(1, "other");
+    assert!(world.provider_secrets().is_empty());
+    assert_eq!(world.users(), json!({}));
+    world.assert_no_leaks();
+}
+
+#[test]
+fn secret_add_failure_is_reported_and_a_retry_converges() {
+    let world = World::new(&[("app", "v1", &["app:*", "jobs:*"])]);
+    world.requested(0, "app");
+    world.model.fail_next("secret-add", 1);
+    let hook = Hook::new("valkey/0", "valkey-client-relation-joined").relation(0);
+    let stderr = world.failing(hook.clone(), "valkey/0", true);
+    assert!(
+        stderr.contains("ERROR relation valkey-client:0, requests[0]")
+            && stderr.contains("`secret-add --label valkey-client.0.")
+            && stderr.contains("ERROR injected failure of secret-add"),
+        "{stderr}"
+    );
+    assert!(world.provider_secrets().is_empty());
+    assert!(world.bag(0, "valkey").is_empty());
+
+    // Harsher than Juju: a failed grant whose secret survives the failed hook.
+    let stderr = world.failing(
+        hook.clone().var("JUJU_EMU_FAIL", "secret-grant"),
+        "valkey/0",
+        false,
+    );
+    assert!(stderr.contains("`secret-grant --relation 0"), "{stderr}");
+    assert_eq!(world.provider_secrets().len(), 1, "one secret left behind");
+
+    world.hook("valkey/0", "valkey-client-relation-joined", 0);
+    assert_eq!(
+        world.provider_secrets().len(),
+        4,
+        "found by label, not duplicated"
+    );
+    world.assert_no_orphans();
+    for unit in units("app") {
+        world.hook(&unit, "cache-relation-changed", 0);
+    }
+    let responses = world.responses(0);
+    for (response, prefix) in responses.iter().zip(["app:*", "jobs:*"]) {
+        assert_eq!(response["resource"], prefix, "responses in request order");
+        let id = response["request-id"].as_str().expect("id");
+        world.assert_connected("app/0", 0, id, &format!("relation-0-{id}"), prefix);
+    }
+    world.unrelate(0, "app");
+    assert!(world.provider_secrets().is_empty());
+    world.assert_no_leaks();
+}
+
+#[test]
+fn relation_set_failure_leaves_no_orphan_after_the_retry() {
+    for rollback in [true, false] {
+        let world = World::new(&[("app", "v1", &["app:*", "jobs:*"])]);
+        world.requested(0, "app");
+        world.model.fail_next("relation-set", 1);
+        let hook = Hook::new("valkey/0", "valkey-client-relation-joined").relation(0);
+        let stderr = world.failing(hook, "valkey/0", rollback);
+        assert!(
+            stderr.contains("relation valkey-client:0: writing the answers")
+                && stderr.contains("`relation-set -r valkey-client:0 --app --file -`"),
+            "{stderr}"
+        );
+        let left = world.provider_secrets().len();
+        assert_eq!(left, if rollback { 0 } else { 4 }, "rollback {rollback}");
+        world.hook("valkey/0", "valkey-client-relation-joined", 0);
+        assert_eq!(world.provider_secrets().len(), 4);
+        world.assert_no_orphans();
+        world.hook("app/1", "cache-relation-changed", 0);
+        let responses = world.responses(0);
+        for (response, prefix) in responses.iter().zip(["app:*", "jobs:*"]) {
+            let id = response["request-id"].as_str().expect("id");
+            world.assert_connected("app/1", 0, id, &format!("relation-0-{id}"), prefix);
+        }
+        world.assert_no_leaks();
+    }
+}
+
+#[test]
+fn an_ungranted_secret_is_reported_and_converges() {
+    let world = World::new(&[("app", "v1", &["app:*"])]);
+    world.relate(0, "app");
+    let responses = world.responses(0);
+    let id = ids(&responses).remove(0);
+    let user_uri = responses[0]["secret-user"]
+        .as_str()
+        .expect("uri")
+        .to_owned();
+    world.model.update(|state| {
+        state
+            .secret_revoke("valkey/0", &user_uri, Some(0), None, None)
+            .expect("revoke")
+    });
+    let stderr = world.failing(
+        Hook::new("app/1", "cache-relation-changed").relation(0),
+        "app/1",
+        true,
+    );
+    assert!(
+        stderr.contains(&format!("requests[0] (request-id {id}), secret `user`"))
+            && stderr.contains("`secret-get --format=json")
+            && stderr.contains("ERROR permission denied"),
+        "{stderr}"
+    );
+    // The provider's next hook grants again; Juju's retry of the failed hook then succeeds.
+    let run = world.run(&Hook::new("valkey/0", "update-status"), "valkey/0", true);
+    assert!(run.success, "{}", run.stderr);
+    world.hook("app/1", "cache-relation-changed", 0);
+    world.assert_connected("app/1", 0, &id, &format!("relation-0-{id}"), "app:*");
+    world.assert_no_leaks();
+}
+
+#[test]
+fn a_hostile_requirer_gets_a_status_and_no_user() {
+    let world = World::new(&[("app", "v1", &["app:*"])]);
+    for unit in units("valkey") {
+        world.hook(&unit, "valkey-client-relation-created", 0);
+    }
+    let requests = r#"[{"resource": "x ~* +@all", "request-id": "r1", "salt": "s"},
+                       {"resource": "ok:*", "request-id": "../x", "salt": "s"}]"#;
+    let update = BagUpdate::from([
+        ("version".to_owned(), Some("v1".to_owned())),
+        ("requests".to_owned(), Some(requests.to_owned())),
+    ]);
+    world.model.update(|state| {
+        state
+            .relation_set("app/0", &RelationId::new("cache", 0), true, &update)
+            .expect("hostile write")
+    });
+    let run = world.hook("valkey/0", "valkey-client-relation-changed", 0);
+    assert!(
+        run.stderr
+            .contains("WARNING relation valkey-client:0: refused requests[0]")
+            && run.stderr.contains("whitespace would split the ACL rule"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(world.users(), json!({}));
+    assert!(world.provider_secrets().is_empty());
+    let provider = world.bag(0, "valkey");
+    assert_eq!(provider.keys().collect::<Vec<_>>(), ["status"]);
+    let statuses: Value = serde_json::from_str(&provider["status"]).expect("status");
+    assert_eq!(statuses[0]["code"], 5002);
+    assert_eq!(statuses[1]["code"], 5003);
+    let run = world.hook("app/0", "cache-relation-changed", 0);
+    assert!(
+        run.stderr.contains("provider status 5002"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn charms_dispatch_on_the_name_they_are_called_by() {
+    let world = World::new(&[("app", "v1", &["app:*"])]);
+    let hooks = world.model.dir().join("hooks");
+    std::fs::create_dir_all(&hooks).expect("hooks dir");
+    let link = hooks.join("cache-relation-created");
+    std::os::unix::fs::symlink(REQUIRER, &link).expect("symlink");
+    // No hook name in the environment: only argv[0] names the hook, as with `hooks/<name>`.
+    let hook = Hook::new("app/0", "cache-relation-created")
+        .relation(0)
+        .var("JUJU_HOOK_NAME", "")
+        .var("JUJU_DISPATCH_PATH", "");
+    let run = world.model.run_hook(&link, &hook).expect("hook process");
+    assert!(run.success, "{}", run.stderr);
+    assert!(run.stderr.contains("requested"), "{}", run.stderr);
+    assert_eq!(world.bag(0, "app")["version"], "v1");
+}
