@@ -230,7 +230,8 @@ impl<'a> Provider<'a> {
     }
 
     /// [`Provider::reconcile`] on every relation of the endpoint: after the endpoints, TLS or
-    /// version changed (config-changed, peer changes, upgrade).
+    /// version changed (config-changed, peer changes, upgrade). A relation that fails does not
+    /// stop the others; the first failure is returned after all were tried.
     pub fn update_all(
         &mut self,
         server: &ServerInfo,
@@ -243,11 +244,24 @@ impl<'a> Provider<'a> {
             .backend
             .relation_ids(&self.endpoint)
             .map_err(|error| FlowError::juju(format!("{context}: listing relations"), error))?;
+        // One relation failing must not leave the others with stale endpoints: every relation
+        // is tried, and the first failure is returned once all have been (the hook fails and
+        // Juju retries it; relations already up to date write nothing the second time).
         let mut done = Vec::new();
+        let mut first_failure = None;
         for relation in relations {
-            done.push(self.answer(&relation, server)?);
+            match self.answer(&relation, server) {
+                Ok(report) => done.push(report),
+                Err(error) => {
+                    self.log(Level::Error, &format!("{context}: {error}"));
+                    first_failure.get_or_insert(error);
+                }
+            }
         }
-        Ok(Some(done))
+        match first_failure {
+            Some(error) => Err(error),
+            None => Ok(Some(done)),
+        }
     }
 
     /// relation-broken: deletes the relation's users (`relation-<id>`, `relation-<id>-*`)

@@ -1071,3 +1071,54 @@ fn random_strings_are_alphanumeric_and_fresh() {
     let distinct: BTreeSet<char> = many.chars().collect();
     assert_eq!(distinct.len(), 62, "every character can come out");
 }
+
+#[test]
+fn update_all_updates_every_relation_when_one_fails() {
+    let model = model();
+    request(&model, "app/0", 0, &["app:*"], WireVersion::V1);
+    request(&model, "other/0", 1, &["other:*"], WireVersion::V1);
+    let mut store = MemoryUserStore::new();
+    reconcile(&model, &mut store, 0);
+    reconcile(&model, &mut store, 1);
+
+    let mut moved = server();
+    moved.endpoints = "10.0.0.7:6379".to_owned();
+    // The first relation's write fails; the second must still get the new endpoints.
+    model.state().fail_next("relation-set", 1);
+    let valkey = model.unit("valkey/0");
+    let error = Provider::new(&valkey, "valkey-client", &mut store)
+        .with_log(|_, _| {})
+        .update_all(&moved)
+        .expect_err("the first relation fails");
+    assert_eq!(error.tool(), Some("relation-set"), "{error}");
+    assert!(
+        error.to_string().contains("relation valkey-client:0"),
+        "{error}"
+    );
+    let endpoints = |number| {
+        let bag = provider_bag(&model, number);
+        let responses: serde_json::Value =
+            serde_json::from_str(&bag["requests"]).expect("responses");
+        responses[0]["endpoints"].as_str().map(str::to_owned)
+    };
+    assert_eq!(
+        endpoints(0).as_deref(),
+        Some("10.0.0.1:6379"),
+        "not written"
+    );
+    assert_eq!(
+        endpoints(1).as_deref(),
+        Some("10.0.0.7:6379"),
+        "updated anyway"
+    );
+
+    // Juju retries the hook: the failed relation catches up, the other writes nothing.
+    let reports = Provider::new(&valkey, "valkey-client", &mut store)
+        .with_log(|_, _| {})
+        .update_all(&moved)
+        .expect("retry")
+        .expect("leader");
+    assert_eq!(reports[0].written_keys, ["requests"]);
+    assert!(reports[1].written_keys.is_empty());
+    assert_eq!(endpoints(0).as_deref(), Some("10.0.0.7:6379"));
+}
