@@ -7,4 +7,8 @@ pub struct ReadmeExample;
 
 pub mod bindings;
 pub mod juju_emu;
+pub mod test_ca;
+pub mod valkey_connect;
+pub mod valkey_sentinel;
 pub mod valkey_server;
+pub mod valkey_users;

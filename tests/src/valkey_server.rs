@@ -10,10 +10,42 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::test_ca::TestCa;
+pub use crate::valkey_users::AdminAccess;
+
+/// Commands that reach outside the prefix `application:*` (other keys and channels, the
+/// keyspace-wide and server-wide commands): every one must be refused under our client rule.
+pub const OUTSIDE: &[&[&str]] = &[
+    &["SET", "other:key", "x"],
+    &["GET", "other:key"],
+    &["PUBLISH", "other:channel", "x"],
+    &["FLUSHALL"],
+    &["FLUSHDB"],
+    &["SWAPDB", "0", "1"],
+    &["FUNCTION", "FLUSH"],
+    &["KEYS", "*"],
+    &["SCAN", "0"],
+    &["RANDOMKEY"],
+    &["PUBSUB", "CHANNELS"],
+    &["CONFIG", "GET", "maxmemory"],
+    &["ACL", "WHOAMI"],
+    &["MONITOR"],
+    &["CLIENT", "LIST"],
+    &["CLIENT", "KILL", "127.0.0.1:1"],
+    &["SHUTDOWN"],
+    &["INFO"],
+    &["DBSIZE"],
+    &["SELECT", "1"],
+];
+
+/// The password of the `default` (admin) user of every test server and sentinel.
+pub const ADMIN_PASSWORD: &str = "admin-password";
+
 /// A running `valkey-server`, stopped when dropped.
 pub struct ValkeyServer {
     child: Child,
     port: u16,
+    tls_ca: Option<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -53,31 +85,44 @@ pub struct Client {
 /// The server binary, or `None` (after saying why) when the test should be skipped.
 /// Panics under `CI=true`, where a missing server is a failure, never a skip.
 pub fn server_binary() -> Option<&'static str> {
-    let found = Command::new("valkey-server")
+    installed("valkey-server")
+}
+
+/// The sentinel binary, with the same rules as [`server_binary`].
+pub fn sentinel_binary() -> Option<&'static str> {
+    installed("valkey-sentinel")
+}
+
+fn installed(binary: &'static str) -> Option<&'static str> {
+    let found = Command::new(binary)
         .arg("--version")
         .output()
         .ok()
         .filter(|o| o.status.success());
     match found {
         Some(output) => {
-            // The version goes to the test output, as the issue asks.
-            eprintln!("using {}", String::from_utf8_lossy(&output.stdout).trim());
-            Some("valkey-server")
+            // Straight to the process's stderr, past the test harness's capture: the version
+            // belongs in every test log, passing or not.
+            let line = format!("using {}\n", String::from_utf8_lossy(&output.stdout).trim());
+            let _ = std::io::stderr().write_all(line.as_bytes());
+            Some(binary)
         }
         None if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("valkey-server is not installed; run tests/scripts/install-valkey.sh")
+            panic!("{binary} is not installed; run tests/scripts/install-valkey.sh")
         }
         None => {
-            eprintln!(
-                "SKIPPED: valkey-server is not installed (run tests/scripts/install-valkey.sh); \
-                 this test needs a real server"
+            let line = format!(
+                "SKIPPED: {binary} is not installed (run tests/scripts/install-valkey.sh); \
+                 this test needs a real server\n"
             );
+            let _ = std::io::stderr().write_all(line.as_bytes());
             None
         }
     }
 }
 
-fn free_port() -> u16 {
+/// A port on 127.0.0.1 nothing listens on now.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -88,14 +133,37 @@ impl ValkeyServer {
     /// Starts a server whose ACL file holds `acl_lines` (`user <name> <rule>`) after a
     /// `default` user with the password `admin-password` and every permission.
     pub fn start(binary: &str, acl_lines: &[String]) -> ValkeyServer {
+        ValkeyServer::launch(binary, acl_lines, None)
+    }
+
+    /// As [`ValkeyServer::start`], serving TLS only (no plaintext port) with a certificate for
+    /// `127.0.0.1` signed by `ca`. Clients are not asked for certificates.
+    pub fn start_tls(binary: &str, acl_lines: &[String], ca: &TestCa) -> ValkeyServer {
+        ValkeyServer::launch(binary, acl_lines, Some(ca))
+    }
+
+    fn launch(binary: &str, acl_lines: &[String], ca: Option<&TestCa>) -> ValkeyServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let acl = dir.path().join("users.acl");
-        let mut lines = vec!["user default on >admin-password ~* &* +@all".to_owned()];
+        let mut lines = vec![format!("user default on >{ADMIN_PASSWORD} ~* &* +@all")];
         lines.extend(acl_lines.iter().cloned());
         std::fs::write(&acl, lines.join("\n") + "\n").expect("write ACL file");
+        let listen = match ca {
+            None => format!("port {port}\n"),
+            Some(ca) => {
+                let files = ca.server_files(dir.path());
+                format!(
+                    "port 0\ntls-port {port}\ntls-cert-file {}\ntls-key-file {}\n\
+                     tls-ca-cert-file {}\ntls-auth-clients no\n",
+                    files.cert.display(),
+                    files.key.display(),
+                    files.ca.display()
+                )
+            }
+        };
         let config = format!(
-            "bind 127.0.0.1\nport {port}\ndir {}\naclfile {}\nsave \"\"\nappendonly no\n\
+            "bind 127.0.0.1\n{listen}dir {}\naclfile {}\nsave \"\"\nappendonly no\n\
              protected-mode yes\n",
             dir.path().display(),
             acl.display()
@@ -111,24 +179,43 @@ impl ValkeyServer {
         let server = ValkeyServer {
             child,
             port,
+            tls_ca: ca.map(TestCa::pem),
             _dir: dir,
         };
         server.wait_ready();
         server
     }
 
+    /// How the provider's admin reaches this server (the `default` user).
+    pub fn admin_access(&self) -> AdminAccess {
+        AdminAccess {
+            host: "127.0.0.1".to_owned(),
+            port: self.port,
+            username: "default".to_owned(),
+            password: ADMIN_PASSWORD.to_owned(),
+            tls_ca: self.tls_ca.clone(),
+        }
+    }
+
+    /// The CA the server's certificate chains to, PEM, when it serves TLS.
+    pub fn tls_ca(&self) -> Option<&str> {
+        self.tls_ca.as_deref()
+    }
+
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            // Unauthenticated, PING answers NOAUTH: any well-formed reply means it serves.
-            if let Ok(mut client) = self.connect()
-                && !matches!(client.command(&["PING"]), Reply::Error(e) if e.starts_with("CLOSED"))
-            {
-                return;
-            }
+            // The admin's PING over the real client: the server is up and loaded its ACLs.
+            let error = match self.admin_access().connect() {
+                Ok(mut connection) => match redis::cmd("PING").query::<String>(&mut connection) {
+                    Ok(_) => return,
+                    Err(error) => error.to_string(),
+                },
+                Err(error) => error.to_string(),
+            };
             assert!(
                 Instant::now() < deadline,
-                "valkey-server did not start on {}",
+                "valkey-server did not start on {}: {error}",
                 self.port
             );
             std::thread::sleep(Duration::from_millis(20));
@@ -158,9 +245,9 @@ impl ValkeyServer {
         client
     }
 
-    /// A connection as the admin (`default`) user.
+    /// A connection as the admin (`default`) user (plaintext servers only).
     pub fn admin(&self) -> Client {
-        self.login("default", "admin-password")
+        self.login("default", ADMIN_PASSWORD)
     }
 }
 

@@ -2,35 +2,11 @@
 //! what it may not do outside, and the same commands against the Valkey charm's rule, pinned
 //! as a documented comparison (PROTOCOL.md §13: FLUSHALL and KEYS succeed there).
 
-use databag_tests::valkey_server::{Reply, ValkeyServer, server_binary};
+use databag_tests::valkey_server::{OUTSIDE, Reply, ValkeyServer, server_binary};
 use valkey_client::valkey::acl::{acl_file_line, charm_client_rule, client_rule};
 use valkey_client::valkey::{KeyPrefix, RequestId, username_for};
 
 const PREFIX: &str = "application:*";
-
-/// Commands that reach outside a prefix: every one must be refused under our rule.
-const OUTSIDE: &[&[&str]] = &[
-    &["SET", "other:key", "x"],
-    &["GET", "other:key"],
-    &["PUBLISH", "other:channel", "x"],
-    &["FLUSHALL"],
-    &["FLUSHDB"],
-    &["SWAPDB", "0", "1"],
-    &["FUNCTION", "FLUSH"],
-    &["KEYS", "*"],
-    &["SCAN", "0"],
-    &["RANDOMKEY"],
-    &["PUBSUB", "CHANNELS"],
-    &["CONFIG", "GET", "maxmemory"],
-    &["ACL", "WHOAMI"],
-    &["MONITOR"],
-    &["CLIENT", "LIST"],
-    &["CLIENT", "KILL", "127.0.0.1:1"],
-    &["SHUTDOWN"],
-    &["INFO"],
-    &["DBSIZE"],
-    &["SELECT", "1"],
-];
 
 fn server_with(users: &[(&str, String)]) -> Option<ValkeyServer> {
     let binary = server_binary()?;

@@ -30,7 +30,7 @@ pub trait UserStore {
     fn delete_users(&mut self, usernames: &[String]) -> Result<(), StoreError>;
 
     /// Every user this store manages.
-    fn usernames(&self) -> Result<Vec<String>, StoreError>;
+    fn usernames(&mut self) -> Result<Vec<String>, StoreError>;
 }
 
 /// The users of relation `number` among `usernames`: exactly `relation-<number>` (v0) and the
@@ -119,7 +119,7 @@ impl UserStore for MemoryUserStore {
         Ok(())
     }
 
-    fn usernames(&self) -> Result<Vec<String>, StoreError> {
+    fn usernames(&mut self) -> Result<Vec<String>, StoreError> {
         Ok(self.users.keys().cloned().collect())
     }
 }

@@ -10,9 +10,14 @@ use super::KeyPrefix;
 /// What a client may do inside its prefix, and the holes of the broad categories closed: the
 /// keyspace-wide commands (FLUSHALL, FLUSHDB, SWAPDB, FUNCTION, KEYS, SCAN, RANDOMKEY, DBSIZE,
 /// SELECT, MOVE, SORT), server-wide views (INFO, PUBSUB CHANNELS/NUMSUB/NUMPAT, CLIENT other
-/// than its own name and id, WAIT), and everything `@dangerous` or `@admin`.
+/// than its own name and id, WAIT), and everything `@dangerous` or `@admin` but ROLE.
+///
+/// ROLE (`@admin @dangerous`) is given back: a Sentinel client must ask the server it was sent
+/// to whether it is the primary (the Sentinel client protocol; the `redis` crate refuses the
+/// connection without it, tests/tests/valkey_e2e.rs). It tells the replicas' addresses, which
+/// `read-only-endpoints` publishes anyway.
 const CLIENT_PERMISSIONS: &str = "-@all +@read +@write +@keyspace +@transaction +@pubsub \
-    +@connection -@dangerous -@admin -keys -scan -randomkey -flushall -flushdb -swapdb \
+    +@connection -@dangerous -@admin +role -keys -scan -randomkey -flushall -flushdb -swapdb \
     -function -dbsize -move -select -info -sort -sort_ro -wait -waitaof -pubsub|channels \
     -pubsub|numpat -pubsub|numsub -pubsub|shardchannels -pubsub|shardnumsub -client \
     +client|setname +client|setinfo +client|getname +client|id";

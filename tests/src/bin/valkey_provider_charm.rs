@@ -168,7 +168,7 @@ impl UserStore for FileUsers {
         self.save()
     }
 
-    fn usernames(&self) -> Result<Vec<String>, StoreError> {
+    fn usernames(&mut self) -> Result<Vec<String>, StoreError> {
         Ok(self.users.keys().cloned().collect())
     }
 }
