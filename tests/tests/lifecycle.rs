@@ -3,7 +3,8 @@
 //! processes against the emulated Juju CLI (`juju_emu`): relation created → joined → changed
 //! on both sides → the requirer holds resolved credentials → relation broken → the provider
 //! has cleaned up. For v1 and v0 requirers, with one and several requests; with injected
-//! failures and their retries; and with no secret value in any databag or log line.
+//! failures and their retries; with no secret value in any databag or log line; and once with
+//! a real valkey-server behind the provider charm.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -686,4 +687,82 @@ fn charms_dispatch_on_the_name_they_are_called_by() {
     assert!(run.success, "{}", run.stderr);
     assert!(run.stderr.contains("requested"), "{}", run.stderr);
     assert_eq!(world.bag(0, "app")["version"], "v1");
+}
+
+/// The same charms with a real valkey-server behind the provider: the users are made with
+/// ACL SETUSER, the workload connects with what its charm wrote to `valkey-connections.json`
+/// (the `redis` crate), and relation-broken deletes the users on the server.
+#[test]
+fn charms_manage_users_on_a_real_server() {
+    use databag_tests::valkey_connect::{Endpoint, host_port};
+    use databag_tests::valkey_server::{ValkeyServer, server_binary};
+
+    let Some(binary) = server_binary() else {
+        return;
+    };
+    let server = ValkeyServer::start(binary, &[]);
+    let admin = server.admin_access();
+    let world = World::new(&[("app", "v1", &["app:*"]), ("legacy", "v0", &["legacy:*"])]);
+    world.configure_server(&json!({
+        "endpoints": format!("127.0.0.1:{}", server.port()),
+        "version": "8.0.1",
+        "tls": false,
+        "admin": {"host": admin.host, "port": admin.port, "username": admin.username,
+                  "password": admin.password},
+    }));
+    world.relate(0, "app");
+    world.relate(1, "legacy");
+    let acl_users = || -> Vec<String> {
+        let mut connection = admin.connect().expect("admin");
+        let mut names: Vec<String> = redis::cmd("ACL")
+            .arg("USERS")
+            .query(&mut connection)
+            .expect("ACL USERS");
+        names.retain(|name| name != "default");
+        names
+    };
+    let id = ids(&world.responses(0)).remove(0);
+    assert_eq!(
+        acl_users(),
+        ["relation-0-".to_owned() + &id, "relation-1".to_owned()]
+    );
+
+    let connect = |unit: &str, number: u32, key: &str| {
+        let connection = world.connection(unit, number, key);
+        let text = |field: &str| connection[field].as_str().expect(field).to_owned();
+        let (endpoints, username, password) =
+            (text("endpoints"), text("username"), text("password"));
+        let (host, port) = host_port(&endpoints).expect("host:port");
+        Endpoint {
+            host,
+            port,
+            username: &username,
+            password: &password,
+            tls_ca: None,
+        }
+        .connect()
+    };
+    let mut v1 = connect("app/1", 0, &id).expect("the v1 workload connects");
+    let mut v0 = connect("legacy/0", 1, "v0").expect("the v0 workload connects");
+    let set = |connection: &mut redis::Connection, key: &str| {
+        redis::cmd("SET")
+            .arg(key)
+            .arg("1")
+            .query::<()>(connection)
+            .map_err(|error| error.code().map(str::to_owned))
+    };
+    assert_eq!(set(&mut v1, "app:k"), Ok(()));
+    assert_eq!(set(&mut v0, "legacy:k"), Ok(()));
+    assert_eq!(set(&mut v1, "legacy:k"), Err(Some("NOPERM".to_owned())));
+    assert_eq!(set(&mut v0, "app:k"), Err(Some("NOPERM".to_owned())));
+
+    world.unrelate(0, "app");
+    assert_eq!(
+        acl_users(),
+        ["relation-1"],
+        "only relation 0's user deleted"
+    );
+    assert!(set(&mut v1, "app:k").is_err(), "its session was closed");
+    assert_eq!(set(&mut v0, "legacy:k"), Ok(()), "the neighbour works on");
+    world.assert_no_leaks();
 }

@@ -455,7 +455,7 @@ fn relation_removed_deletes_the_user_and_closes_its_connections() {
     query(&mut open, &["SET", "app:k", "1"]).expect("working before");
 
     let cleanup = broken(&model, &mut users, 0);
-    assert_eq!(cleanup.deleted_users, [username.clone()]);
+    assert_eq!(cleanup.deleted_users, std::slice::from_ref(&username));
     assert_eq!(cleanup.removed_secrets.len(), 2, "user and tls secrets");
     assert!(!users_on(&server).contains(&username));
 

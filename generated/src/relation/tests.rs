@@ -911,9 +911,8 @@ fn a_lost_user_gets_a_new_password_in_the_same_secret() {
     reconcile(&model, &mut store, 0);
     let first = read(&model, "app/0", 0, WireVersion::V1);
     let old = first.responses[0].password.clone().expect("pw");
-    store
-        .delete_users(&store.usernames().expect("names"))
-        .expect("lost");
+    let names = store.usernames().expect("names");
+    store.delete_users(&names).expect("lost");
     let report = reconcile(&model, &mut store, 0);
     assert_eq!(report.users_put.len(), 1);
     assert!(report.written_keys.is_empty(), "the databag keeps its URIs");

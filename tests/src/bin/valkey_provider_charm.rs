@@ -4,10 +4,12 @@
 //! Dispatches on the hook name as Juju does: `JUJU_HOOK_NAME`, else the last part of
 //! `JUJU_DISPATCH_PATH`, else the name it was called by. The server it describes comes from
 //! `server.json` in the charm directory (`JUJU_CHARM_DIR`): `{"endpoints", "read-only-endpoints",
-//! "sentinel-endpoints", "version", "tls", "tls-ca"}`. Its users live in `users.json` there, as
-//! the ACL lines a Valkey server would load (password hashes only), until a real valkey-server
-//! takes that role. Log lines go to stderr and never hold a secret value. A failure prints
-//! `ERROR <what>` and exits 1, so Juju retries the hook.
+//! "sentinel-endpoints", "version", "tls", "tls-ca", "admin", "sentinel-admins"}`. With `admin`
+//! (and optionally `sentinel-admins`, a list), both [`AdminAccess`] objects, the users are
+//! created on that real server and its Sentinels ([`ServerUsers`]); without, they live in
+//! `users.json` there, as the ACL lines a Valkey server would load (password hashes only). Log
+//! lines go to stderr and never hold a secret value. A failure prints `ERROR <what>` and exits
+//! 1, so Juju retries the hook.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +17,7 @@ use std::process::ExitCode;
 
 use databag::Secret;
 use databag::juju::{HookTools, RelationId};
+use databag_tests::valkey_users::{AdminAccess, ServerUsers};
 use serde_json::{Value, json};
 use valkey_client::relation::{Level, Provider, ServerInfo, StoreError, UserStore};
 use valkey_client::valkey::{KeyPrefix, acl};
@@ -38,10 +41,16 @@ fn run() -> Result<(), String> {
     let hook = hook_name(&tools);
     let unit = tools.context().unit.clone();
     let charm_dir = charm_dir();
-    let server = read_server(&charm_dir)?;
-    let mut users = FileUsers::open(charm_dir.join(USERS))?;
+    let (server, admins) = read_server(&charm_dir)?;
+    let mut users: Box<dyn UserStore> = match admins {
+        Some((admin, sentinels)) => Box::new(
+            ServerUsers::open(&admin, &sentinels)
+                .map_err(|error| format!("connecting to the server as {admin:?}: {error}"))?,
+        ),
+        None => Box::new(FileUsers::open(charm_dir.join(USERS))?),
+    };
     let log = |level: Level, message: &str| eprintln!("{unit} {level} {message}");
-    let mut provider = Provider::new(&tools, ENDPOINT, &mut users).with_log(log);
+    let mut provider = Provider::new(&tools, ENDPOINT, users.as_mut()).with_log(log);
     let relation = || relation_of(&tools, &hook);
     let suffix = hook.strip_prefix(ENDPOINT).unwrap_or_default();
     match suffix {
@@ -100,7 +109,10 @@ fn charm_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-fn read_server(dir: &Path) -> Result<ServerInfo, String> {
+/// The admin access to the server and its Sentinels, when the charm manages a real server.
+type Admins = Option<(AdminAccess, Vec<AdminAccess>)>;
+
+fn read_server(dir: &Path) -> Result<(ServerInfo, Admins), String> {
     let path = dir.join(SERVER);
     let value: Value = match std::fs::read_to_string(&path) {
         Ok(text) => {
@@ -116,7 +128,26 @@ fn read_server(dir: &Path) -> Result<ServerInfo, String> {
     server.version = text("version");
     server.tls = value.get("tls").and_then(Value::as_bool).unwrap_or(false);
     server.tls_ca = text("tls-ca").map(Secret::new);
-    Ok(server)
+    let admins = match value.get("admin") {
+        None => None,
+        Some(access) => {
+            let sentinels = match value.get("sentinel-admins") {
+                Some(list) => parse_admin(&path, "sentinel-admins", list)?,
+                None => Vec::new(),
+            };
+            Some((parse_admin(&path, "admin", access)?, sentinels))
+        }
+    };
+    Ok((server, admins))
+}
+
+fn parse_admin<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    key: &str,
+    found: &Value,
+) -> Result<T, String> {
+    serde_json::from_value(found.clone())
+        .map_err(|error| format!("{}: `{key}`: {error}", path.display()))
 }
 
 /// Users kept as ACL lines in a JSON file, rewritten (through a rename) after every change:
