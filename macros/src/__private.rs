@@ -5,12 +5,17 @@
 //! `shift_remove`, because `Map::remove` swaps the last key into the hole and would scramble the
 //! order in which unknown keys are written back.
 
+pub(crate) mod fast;
+
+pub use fast::*;
+pub use serde;
 pub use serde_json::{Map, Value};
 pub use std::sync::{Arc, OnceLock};
 pub use std::{option::Option, result::Result, string::String, vec::Vec};
 
 use crate::Bag;
 use crate::error::{Error, ErrorKind, Path};
+use crate::secret::{SecretResolver, SecretUri};
 use crate::shape::{Kind, Selector, Versions};
 
 /// A Rust type usable as a databag field: how it looks in the JSON form of an object, and which
@@ -31,6 +36,49 @@ pub trait WireValue: Sized {
     /// The value of an absent (or `null`) key at `path`: `None` for options, else an error.
     fn absent(path: &Path) -> Result<Self, Error> {
         Err(Error::missing(path.clone()))
+    }
+
+    // The fast path (see `fast`): each method returns what the checked path above would, or
+    // declines. The defaults decline, so a hand-written impl is always correct, only slower.
+
+    /// Whether the databag form is the plain text (strings, URIs, booleans, integers) rather
+    /// than JSON.
+    const PLAIN: bool = false;
+
+    /// Reads the JSON form straight from a deserializer, with no `Value` in between.
+    fn deserialize_wire<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let _ = deserializer;
+        Err(declined())
+    }
+
+    /// The value of a plain (not JSON-encoded) databag text; `None` declines.
+    fn from_plain(text: &str) -> Option<Self> {
+        let _ = text;
+        None
+    }
+
+    /// The value of a secret's content text (`"true"` for a boolean); `None` declines.
+    fn from_content(text: &str) -> Option<Self> {
+        let _ = text;
+        None
+    }
+
+    /// The `secret-<group>` URI this value carries: `Ok(None)` when absent. Declines for a
+    /// type that is not a URI.
+    fn secret_uri(&self) -> Result<Option<&SecretUri>, Fallback> {
+        Err(Fallback)
+    }
+
+    /// Fills the secret fields of the objects inside this value from their secrets. The
+    /// default has nothing to fill in a value of a plain kind and declines for the others.
+    fn resolve_fast(&mut self, resolver: &mut dyn SecretResolver) -> Result<(), Fallback> {
+        let _ = resolver;
+        match Self::kind().object() {
+            None => Ok(()),
+            Some(_) => Err(Fallback),
+        }
     }
 }
 

@@ -102,11 +102,46 @@ pub trait Databag: Sized {
     #[doc(hidden)]
     fn __from_object(object: Object, path: &Path) -> Result<Self, Error>;
 
+    /// Fast path of [`Databag::from_bag`]: the same value, decoded with no intermediate JSON
+    /// tree, or `Err(Fallback)` (then the checked path gives the value or the error).
+    #[doc(hidden)]
+    fn __from_bag_fast(bag: &Bag) -> Result<Self, __private::Fallback> {
+        let _ = bag;
+        Err(__private::Fallback)
+    }
+
+    /// Fast path of the secret half of [`Databag::join`]: fills the secret fields from the
+    /// secrets the `secret-<group>` URIs name, or declines.
+    #[doc(hidden)]
+    fn __resolve_fast(
+        &mut self,
+        resolver: &mut dyn SecretResolver,
+    ) -> Result<(), __private::Fallback> {
+        let _ = resolver;
+        Err(__private::Fallback)
+    }
+
+    /// [`Databag::from_bag`] on the checked path only: through the shape, error paths built
+    /// as it goes. The fast path must agree with it on every input it accepts.
+    #[doc(hidden)]
+    fn __from_bag_checked(bag: &Bag) -> Result<Self, Error> {
+        let object = wire::bag_to_object(&Self::shape(), bag, &Path::root())?;
+        Self::__from_object(object, &Path::root())
+    }
+
+    /// [`Databag::join`] on the checked path only.
+    #[doc(hidden)]
+    fn __join_checked(bag: &Bag, resolver: &mut dyn SecretResolver) -> Result<Self, Error> {
+        let shape = Self::shape();
+        let mut object = wire::bag_to_object(&shape, bag, &Path::root())?;
+        secret::resolve_object(&shape, &mut object, resolver, &Path::root())?;
+        Self::__from_object(object, &Path::root())
+    }
+
     /// Decodes a plaintext databag. Secret fields stay `None`; their `secret-<group>` URIs are
     /// read like any other field.
     fn from_bag(bag: &Bag) -> Result<Self, Error> {
-        let object = wire::bag_to_object(&Self::shape(), bag, &Path::root())?;
-        Self::__from_object(object, &Path::root())
+        Self::__from_bag_fast(bag).or_else(|_| Self::__from_bag_checked(bag))
     }
 
     /// Encodes into a plaintext databag. Fails with [`ErrorKind::SecretNotRouted`] when a
@@ -137,11 +172,16 @@ pub trait Databag: Sized {
 
     /// Decodes a databag and fills secret fields from the secrets its `secret-<group>` URIs
     /// name, fetched through `resolver`.
+    ///
+    /// When a secret is missing or malformed, the resolver may be asked for some secrets twice
+    /// (the fast path declines and the checked path reports the error).
     fn join(bag: &Bag, resolver: &mut dyn SecretResolver) -> Result<Self, Error> {
-        let shape = Self::shape();
-        let mut object = wire::bag_to_object(&shape, bag, &Path::root())?;
-        secret::resolve_object(&shape, &mut object, resolver, &Path::root())?;
-        Self::__from_object(object, &Path::root())
+        if let Ok(mut value) = Self::__from_bag_fast(bag)
+            && value.__resolve_fast(resolver).is_ok()
+        {
+            return Ok(value);
+        }
+        Self::__join_checked(bag, resolver)
     }
 
     /// JSON Schema of the wire databag (string values; secret fields replaced by their

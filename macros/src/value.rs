@@ -2,14 +2,29 @@
 //! secret URIs, secrets, and options, lists and maps of those.
 
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
 
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 use zeroize::Zeroize;
 
 use crate::__private::WireValue;
+use crate::__private::fast::{
+    Fallback, OptionVisitor, declined, deserialize_list, deserialize_map, json_content,
+};
 use crate::error::{Error, ErrorKind, Path};
-use crate::secret::{Secret, SecretUri};
+use crate::secret::{Secret, SecretResolver, SecretUri};
 use crate::shape::Kind;
+use crate::wire::parse_integer;
+
+/// `"true"` / `"false"`, exactly: the only boolean spellings a databag or a secret carries.
+fn parse_bool(text: &str) -> Option<bool> {
+    match text {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
 
 /// How a wrong value is named in an error: short values verbatim, long strings cut, containers
 /// by their type only (they can be large).
@@ -57,6 +72,24 @@ impl WireValue for String {
             )),
         }
     }
+
+    const PLAIN: bool = true;
+
+    fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer)
+    }
+
+    fn from_plain(text: &str) -> Option<Self> {
+        Some(text.to_owned())
+    }
+
+    fn from_content(text: &str) -> Option<Self> {
+        Some(text.to_owned())
+    }
+
+    fn resolve_fast(&mut self, _: &mut dyn SecretResolver) -> Result<(), Fallback> {
+        Ok(())
+    }
 }
 
 impl WireValue for bool {
@@ -77,6 +110,24 @@ impl WireValue for bool {
                 describe(&other),
             )),
         }
+    }
+
+    const PLAIN: bool = true;
+
+    fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        bool::deserialize(deserializer)
+    }
+
+    fn from_plain(text: &str) -> Option<Self> {
+        parse_bool(text)
+    }
+
+    fn from_content(text: &str) -> Option<Self> {
+        parse_bool(text)
+    }
+
+    fn resolve_fast(&mut self, _: &mut dyn SecretResolver) -> Result<(), Fallback> {
+        Ok(())
     }
 }
 
@@ -99,6 +150,24 @@ impl WireValue for i64 {
             )),
         }
     }
+
+    const PLAIN: bool = true;
+
+    fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        i64::deserialize(deserializer)
+    }
+
+    fn from_plain(text: &str) -> Option<Self> {
+        parse_integer(text)
+    }
+
+    fn from_content(text: &str) -> Option<Self> {
+        parse_integer(text)
+    }
+
+    fn resolve_fast(&mut self, _: &mut dyn SecretResolver) -> Result<(), Fallback> {
+        Ok(())
+    }
 }
 
 impl WireValue for Value {
@@ -112,6 +181,24 @@ impl WireValue for Value {
 
     fn from_value(value: Value, _path: &Path) -> Result<Self, Error> {
         Ok(value)
+    }
+
+    fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Value::deserialize(deserializer)
+    }
+
+    /// JSON, else the raw string, as the checked path's content decoding; `null` declines
+    /// (there it means "absent").
+    fn from_content(text: &str) -> Option<Self> {
+        match serde_json::from_str(text) {
+            Ok(Value::Null) => None,
+            Ok(value) => Some(value),
+            Err(_) => Some(Value::String(text.to_owned())),
+        }
+    }
+
+    fn resolve_fast(&mut self, _: &mut dyn SecretResolver) -> Result<(), Fallback> {
+        Ok(())
     }
 }
 
@@ -134,6 +221,29 @@ impl WireValue for SecretUri {
                 describe(&other),
             )),
         }
+    }
+
+    const PLAIN: bool = true;
+
+    fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        SecretUri::parse(&text).map_err(|_| declined())
+    }
+
+    fn from_plain(text: &str) -> Option<Self> {
+        SecretUri::parse(text).ok()
+    }
+
+    fn from_content(text: &str) -> Option<Self> {
+        SecretUri::parse(text).ok()
+    }
+
+    fn secret_uri(&self) -> Result<Option<&SecretUri>, Fallback> {
+        Ok(Some(self))
+    }
+
+    fn resolve_fast(&mut self, _: &mut dyn SecretResolver) -> Result<(), Fallback> {
+        Ok(())
     }
 }
 
@@ -168,6 +278,20 @@ impl<T: WireValue + Zeroize> WireValue for Secret<T> {
                 Error::new(error.path().clone(), kind)
             })
     }
+
+    const PLAIN: bool = T::PLAIN;
+
+    fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize_wire(deserializer).map(Secret::new)
+    }
+
+    fn from_plain(text: &str) -> Option<Self> {
+        T::from_plain(text).map(Secret::new)
+    }
+
+    fn from_content(text: &str) -> Option<Self> {
+        T::from_content(text).map(Secret::new)
+    }
 }
 
 impl<T: WireValue> WireValue for Option<T> {
@@ -190,6 +314,34 @@ impl<T: WireValue> WireValue for Option<T> {
 
     fn absent(_path: &Path) -> Result<Self, Error> {
         Ok(None)
+    }
+
+    const PLAIN: bool = T::PLAIN;
+
+    fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_option(OptionVisitor::<T>(PhantomData))
+    }
+
+    fn from_plain(text: &str) -> Option<Self> {
+        T::from_plain(text).map(Some)
+    }
+
+    fn from_content(text: &str) -> Option<Self> {
+        T::from_content(text).map(Some)
+    }
+
+    fn secret_uri(&self) -> Result<Option<&SecretUri>, Fallback> {
+        match self {
+            Some(value) => value.secret_uri(),
+            None => Ok(None),
+        }
+    }
+
+    fn resolve_fast(&mut self, resolver: &mut dyn SecretResolver) -> Result<(), Fallback> {
+        match self {
+            Some(value) => value.resolve_fast(resolver),
+            None => Ok(()),
+        }
     }
 }
 
@@ -215,6 +367,19 @@ impl<T: WireValue> WireValue for Vec<T> {
                 .collect(),
             other => Err(Error::wrong_type(path.clone(), "a list", describe(&other))),
         }
+    }
+
+    fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_list(deserializer)
+    }
+
+    fn from_content(text: &str) -> Option<Self> {
+        json_content(text)
+    }
+
+    fn resolve_fast(&mut self, resolver: &mut dyn SecretResolver) -> Result<(), Fallback> {
+        self.iter_mut()
+            .try_for_each(|item| item.resolve_fast(resolver))
     }
 }
 
@@ -246,6 +411,19 @@ impl<T: WireValue> WireValue for BTreeMap<String, T> {
                 describe(&other),
             )),
         }
+    }
+
+    fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_map(deserializer)
+    }
+
+    fn from_content(text: &str) -> Option<Self> {
+        json_content(text)
+    }
+
+    fn resolve_fast(&mut self, resolver: &mut dyn SecretResolver) -> Result<(), Fallback> {
+        self.values_mut()
+            .try_for_each(|item| item.resolve_fast(resolver))
     }
 }
 

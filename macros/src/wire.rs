@@ -32,15 +32,20 @@ fn is_json_encoded(field: &Field) -> bool {
 /// is a string, so that it reads back. Secret fields are never written, at any depth: their
 /// values belong in Juju Secrets (see [`crate::Databag::split`]).
 pub fn object_to_bag(shape: &Shape, object: &Object) -> Bag {
+    object_into_bag(shape, object.clone())
+}
+
+/// As [`object_to_bag`], consuming the object (no copy of its values).
+pub fn object_into_bag(shape: &Shape, object: Object) -> Bag {
     let mut bag = Bag::new();
     for (key, value) in object {
         if value.is_null() {
             continue;
         }
-        let text = match shape.field(key) {
+        let text = match shape.field(&key) {
             Some(field) if field.secret.is_some() => continue,
             Some(field) => {
-                let mut value = value.clone();
+                let mut value = value;
                 strip_secrets(&field.kind, &mut value);
                 match value {
                     Value::String(text) if !is_json_encoded(field) => text,
@@ -48,11 +53,11 @@ pub fn object_to_bag(shape: &Shape, object: &Object) -> Bag {
                 }
             }
             None => match value {
-                Value::String(text) => text.clone(),
-                other => python_json(other),
+                Value::String(text) => text,
+                other => python_json(&other),
             },
         };
-        bag.insert(key.clone(), text);
+        bag.insert(key, text);
     }
     bag
 }

@@ -78,12 +78,7 @@ fn expand_struct(cont: &Container, fields: &[Field]) -> TokenStream {
         let ty = field.ty;
         let name = &field.name;
         let aliases = &field.attrs.aliases;
-        let default = match &field.attrs.default {
-            Some(_) => quote_spanned!(ty.span()=>
-                _p::Option::Some(<#ty as ::core::default::Default>::default)
-            ),
-            None => quote!(_p::Option::None),
-        };
+        let default = fast::default_fn(field);
         let check = field.attrs.constant.as_ref().map(|constant| {
             quote!(_p::check_constant(&#local, #constant, &__path.key(#name))?;)
         });
@@ -109,13 +104,23 @@ fn expand_struct(cont: &Container, fields: &[Field]) -> TokenStream {
     let to_object = if declared.is_empty() && flatten.is_none() {
         quote!(_p::Map::new())
     } else {
+        let capacity = declared.len();
         quote! {
-            let mut object = _p::Map::new();
+            let mut object = _p::Map::with_capacity(#capacity);
             #(#puts)*
             #put_unknown
             object
         }
     };
+
+    let fast = fast::Fast {
+        ident,
+        declared: &declared,
+        flatten,
+    };
+    let from_bag_fast = fast.bag_reader();
+    let resolve_fast = fast.secret_filler();
+    let deserialize_wire = fast.object_reader();
 
     quote! {
         #[automatically_derived]
@@ -145,6 +150,10 @@ fn expand_struct(cont: &Container, fields: &[Field]) -> TokenStream {
                 #(#reads)*
                 _p::Result::Ok(Self { #(#members,)* #rest })
             }
+
+            #from_bag_fast
+
+            #resolve_fast
         }
 
         #[automatically_derived]
@@ -164,6 +173,8 @@ fn expand_struct(cont: &Container, fields: &[Field]) -> TokenStream {
                 _p::object_from_value(value, path)
                     .and_then(|object| <Self as _databag::Databag>::__from_object(object, path))
             }
+
+            #deserialize_wire
         }
     }
 }
@@ -325,6 +336,8 @@ fn string_vec(values: impl Iterator<Item = String>) -> TokenStream {
         quote!(_p::Vec::from([#(_p::String::from(#values)),*]))
     }
 }
+
+mod fast;
 
 #[cfg(test)]
 mod tests;

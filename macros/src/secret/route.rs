@@ -123,7 +123,12 @@ fn split_in(
             }
         }
     }
-    for field in shape.fields.iter().filter(|f| f.secret.is_none()) {
+    // Only kinds that hold objects can hold secret fields.
+    let nesting = shape
+        .fields
+        .iter()
+        .filter(|f| f.secret.is_none() && f.kind.object().is_some());
+    for field in nesting {
         for key in spellings(field) {
             if let Some(value) = object.get_mut(key) {
                 split_nested(&field.kind, value, requested, &path.key(key), out)?;
@@ -377,7 +382,7 @@ impl Split {
 
     /// The plaintext databag.
     pub fn into_bag(self) -> Bag {
-        crate::wire::object_to_bag(&self.shape, &self.object)
+        crate::wire::object_into_bag(&self.shape, self.object)
     }
 }
 

@@ -48,7 +48,11 @@ fn write_value(out: &mut String, value: &Value) {
 /// as lowercase `\uXXXX`.
 fn write_string(out: &mut String, text: &str) {
     out.push('"');
-    for c in text.chars() {
+    // Most text is printable ASCII: copy runs of it whole, escape the rest char by char.
+    let plain = |b: &u8| (b' '..=b'~').contains(b) && *b != b'"' && *b != b'\\';
+    let run = text.bytes().take_while(plain).count();
+    out.push_str(&text[..run]);
+    for c in text[run..].chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),

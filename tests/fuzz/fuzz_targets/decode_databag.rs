@@ -1,11 +1,25 @@
 //! Decoding a databag never panics, whatever the peer wrote: each input line `key=value`
 //! becomes one databag entry (so JSON, broken JSON, odd keys and odd URIs all reach the
-//! decoders), and every successful decode must encode again without panicking.
+//! decoders), and every successful decode must encode again without panicking. Whenever the
+//! derive's fast path answers, the checked path must answer the same (tests/tests/fast_path.rs
+//! states the same property with proptest).
 #![no_main]
 
-use databag::{Bag, MapResolver, SecretContent, SecretUri, Versioned};
+use databag::{Bag, Databag, MapResolver, SecretContent, SecretUri, Versioned};
 use libfuzzer_sys::fuzz_target;
-use valkey_client::valkey_client::{ProviderAppData, RequirerAppData};
+use valkey_client::valkey_client::{ProviderAppData, RequirerAppData, v0, v1};
+
+/// The fast path, when it answers, agrees with the checked path, for decode and for join.
+fn paths_agree<T: Databag + Clone + PartialEq + std::fmt::Debug>(bag: &Bag, secrets: &MapResolver) {
+    let Ok(fast) = T::__from_bag_fast(bag) else {
+        return;
+    };
+    assert_eq!(Ok(fast.clone()), T::__from_bag_checked(bag));
+    let mut joined = fast;
+    if joined.__resolve_fast(&mut secrets.clone()).is_ok() {
+        assert_eq!(Ok(joined), T::__join_checked(bag, &mut secrets.clone()));
+    }
+}
 
 fn bag_of(data: &[u8]) -> Bag {
     String::from_utf8_lossy(data)
@@ -41,6 +55,10 @@ fuzz_target!(|data: &[u8]| {
         let _ = provider.split();
     }
     let mut secrets = resolver(&bag);
+    paths_agree::<v0::RequirerAppData>(&bag, &secrets);
+    paths_agree::<v1::RequirerAppData>(&bag, &secrets);
+    paths_agree::<v0::ProviderAppData>(&bag, &secrets);
+    paths_agree::<v1::ProviderAppData>(&bag, &secrets);
     if let Ok(provider) = ProviderAppData::join(&bag, &mut secrets) {
         let _ = provider.split();
     }

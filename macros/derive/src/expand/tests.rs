@@ -43,98 +43,110 @@ fn struct_expansion() {
             impl _databag::Databag for Response {
                 fn shape() -> _p::Arc<_databag::Shape> {
                     static SHAPE: _p::OnceLock<_p::Arc<_databag::Shape>> = _p::OnceLock::new();
-                    _p::Arc::clone(SHAPE.get_or_init(|| {
-                        _p::Arc::new(_databag::Shape {
-                            name: _p::String::from("Response"),
-                            title: _p::Option::Some(_p::String::from("Response")),
-                            description: _p::Option::Some(_p::String::from("One answer to a request.")),
-                            fields: _p::Vec::from([
-                                _databag::Field {
-                                    name: _p::String::from("request-id"),
-                                    aliases: _p::Vec::new(),
-                                    kind: <String as _p::WireValue>::kind(),
-                                    required: !<String as _p::WireValue>::OPTIONAL,
-                                    json: false,
-                                    secret: _p::Option::None,
-                                    secret_uri: _p::Option::None,
-                                    constant: _p::Option::None,
-                                    title: _p::Option::None,
-                                    description: _p::Option::Some(_p::String::from("Echo of the request's id.")),
-                                    examples: _p::Vec::new(),
-                                },
-                                _databag::Field {
-                                    name: _p::String::from("version"),
-                                    aliases: _p::Vec::new(),
-                                    kind: <String as _p::WireValue>::kind(),
-                                    required: !<String as _p::WireValue>::OPTIONAL,
-                                    json: false,
-                                    secret: _p::Option::None,
-                                    secret_uri: _p::Option::None,
-                                    constant: _p::Option::Some(_p::String::from("v1")),
-                                    title: _p::Option::None,
-                                    description: _p::Option::None,
-                                    examples: _p::Vec::new(),
-                                },
-                                _databag::Field {
-                                    name: _p::String::from("sentinel-endpoints"),
-                                    aliases: _p::Vec::from([_p::String::from("sentinel_endpoints")]),
-                                    kind: <Option<String> as _p::WireValue>::kind(),
-                                    required: !<Option<String> as _p::WireValue>::OPTIONAL,
-                                    json: false,
-                                    secret: _p::Option::None,
-                                    secret_uri: _p::Option::None,
-                                    constant: _p::Option::None,
-                                    title: _p::Option::None,
-                                    description: _p::Option::None,
-                                    examples: _p::Vec::from([_p::String::from("10.0.0.1:26379")]),
-                                },
-                                _databag::Field {
-                                    name: _p::String::from("password"),
-                                    aliases: _p::Vec::new(),
-                                    kind: <Option<Secret<String>> as _p::WireValue>::kind(),
-                                    required: !<Option<Secret<String>> as _p::WireValue>::OPTIONAL,
-                                    json: false,
-                                    secret: _p::Option::Some(_p::String::from("user")),
-                                    secret_uri: _p::Option::None,
-                                    constant: _p::Option::None,
-                                    title: _p::Option::None,
-                                    description: _p::Option::None,
-                                    examples: _p::Vec::new(),
-                                },
-                                _databag::Field {
-                                    name: _p::String::from("secret-user"),
-                                    aliases: _p::Vec::new(),
-                                    kind: <Option<SecretUri> as _p::WireValue>::kind(),
-                                    required: !<Option<SecretUri> as _p::WireValue>::OPTIONAL,
-                                    json: false,
-                                    secret: _p::Option::None,
-                                    secret_uri: _p::Option::Some(_p::String::from("user")),
-                                    constant: _p::Option::None,
-                                    title: _p::Option::None,
-                                    description: _p::Option::None,
-                                    examples: _p::Vec::new(),
-                                },
-                                _databag::Field {
-                                    name: _p::String::from("requests"),
-                                    aliases: _p::Vec::new(),
-                                    kind: <Vec<String> as _p::WireValue>::kind(),
-                                    required: false,
-                                    json: true,
-                                    secret: _p::Option::None,
-                                    secret_uri: _p::Option::None,
-                                    constant: _p::Option::None,
-                                    title: _p::Option::None,
-                                    description: _p::Option::None,
-                                    examples: _p::Vec::new(),
-                                },
-                            ]),
-                            keeps_unknown: true,
-                        })
-                    }))
+                    _p::Arc::clone(
+                        SHAPE
+                            .get_or_init(|| {
+                                _p::Arc::new(_databag::Shape {
+                                    name: _p::String::from("Response"),
+                                    title: _p::Option::Some(_p::String::from("Response")),
+                                    description: _p::Option::Some(
+                                        _p::String::from("One answer to a request."),
+                                    ),
+                                    fields: _p::Vec::from([
+                                        _databag::Field {
+                                            name: _p::String::from("request-id"),
+                                            aliases: _p::Vec::new(),
+                                            kind: <String as _p::WireValue>::kind(),
+                                            required: !<String as _p::WireValue>::OPTIONAL,
+                                            json: false,
+                                            secret: _p::Option::None,
+                                            secret_uri: _p::Option::None,
+                                            constant: _p::Option::None,
+                                            title: _p::Option::None,
+                                            description: _p::Option::Some(
+                                                _p::String::from("Echo of the request's id."),
+                                            ),
+                                            examples: _p::Vec::new(),
+                                        },
+                                        _databag::Field {
+                                            name: _p::String::from("version"),
+                                            aliases: _p::Vec::new(),
+                                            kind: <String as _p::WireValue>::kind(),
+                                            required: !<String as _p::WireValue>::OPTIONAL,
+                                            json: false,
+                                            secret: _p::Option::None,
+                                            secret_uri: _p::Option::None,
+                                            constant: _p::Option::Some(_p::String::from("v1")),
+                                            title: _p::Option::None,
+                                            description: _p::Option::None,
+                                            examples: _p::Vec::new(),
+                                        },
+                                        _databag::Field {
+                                            name: _p::String::from("sentinel-endpoints"),
+                                            aliases: _p::Vec::from([
+                                                _p::String::from("sentinel_endpoints"),
+                                            ]),
+                                            kind: <Option<String> as _p::WireValue>::kind(),
+                                            required: !<Option<String> as _p::WireValue>::OPTIONAL,
+                                            json: false,
+                                            secret: _p::Option::None,
+                                            secret_uri: _p::Option::None,
+                                            constant: _p::Option::None,
+                                            title: _p::Option::None,
+                                            description: _p::Option::None,
+                                            examples: _p::Vec::from([
+                                                _p::String::from("10.0.0.1:26379"),
+                                            ]),
+                                        },
+                                        _databag::Field {
+                                            name: _p::String::from("password"),
+                                            aliases: _p::Vec::new(),
+                                            kind: <Option<Secret<String>> as _p::WireValue>::kind(),
+                                            required: !<Option<
+                                                Secret<String>,
+                                            > as _p::WireValue>::OPTIONAL,
+                                            json: false,
+                                            secret: _p::Option::Some(_p::String::from("user")),
+                                            secret_uri: _p::Option::None,
+                                            constant: _p::Option::None,
+                                            title: _p::Option::None,
+                                            description: _p::Option::None,
+                                            examples: _p::Vec::new(),
+                                        },
+                                        _databag::Field {
+                                            name: _p::String::from("secret-user"),
+                                            aliases: _p::Vec::new(),
+                                            kind: <Option<SecretUri> as _p::WireValue>::kind(),
+                                            required: !<Option<SecretUri> as _p::WireValue>::OPTIONAL,
+                                            json: false,
+                                            secret: _p::Option::None,
+                                            secret_uri: _p::Option::Some(_p::String::from("user")),
+                                            constant: _p::Option::None,
+                                            title: _p::Option::None,
+                                            description: _p::Option::None,
+                                            examples: _p::Vec::new(),
+                                        },
+                                        _databag::Field {
+                                            name: _p::String::from("requests"),
+                                            aliases: _p::Vec::new(),
+                                            kind: <Vec<String> as _p::WireValue>::kind(),
+                                            required: false,
+                                            json: true,
+                                            secret: _p::Option::None,
+                                            secret_uri: _p::Option::None,
+                                            constant: _p::Option::None,
+                                            title: _p::Option::None,
+                                            description: _p::Option::None,
+                                            examples: _p::Vec::new(),
+                                        },
+                                    ]),
+                                    keeps_unknown: true,
+                                })
+                            }),
+                    )
                 }
-
                 fn __to_object(&self) -> _p::Map<_p::String, _p::Value> {
-                    let mut object = _p::Map::new();
+                    let mut object = _p::Map::with_capacity(6usize);
                     _p::put(&mut object, "request-id", &self.request_id);
                     _p::put(&mut object, "version", &self.version);
                     _p::put(&mut object, "sentinel-endpoints", &self.sentinel_endpoints);
@@ -144,20 +156,35 @@ fn struct_expansion() {
                     _p::put_unknown(&mut object, &self.extra);
                     object
                 }
-
                 fn __from_object(
                     mut __object: _p::Map<_p::String, _p::Value>,
                     __path: &_databag::Path,
                 ) -> _p::Result<Self, _databag::Error> {
-                    let __field0 = _p::field::<String>(&mut __object, "request-id", &[], _p::Option::None, __path)?;
-                    let __field1 = _p::field::<String>(&mut __object, "version", &[], _p::Option::None, __path)?;
+                    let __field0 = _p::field::<
+                        String,
+                    >(&mut __object, "request-id", &[], _p::Option::None, __path)?;
+                    let __field1 = _p::field::<
+                        String,
+                    >(&mut __object, "version", &[], _p::Option::None, __path)?;
                     _p::check_constant(&__field1, "v1", &__path.key("version"))?;
-                    let __field2 = _p::field::<Option<String>>(
-                        &mut __object, "sentinel-endpoints", &["sentinel_endpoints"], _p::Option::None, __path,
+                    let __field2 = _p::field::<
+                        Option<String>,
+                    >(
+                        &mut __object,
+                        "sentinel-endpoints",
+                        &["sentinel_endpoints"],
+                        _p::Option::None,
+                        __path,
                     )?;
-                    let __field3 = _p::field::<Option<Secret<String>>>(&mut __object, "password", &[], _p::Option::None, __path)?;
-                    let __field4 = _p::field::<Option<SecretUri>>(&mut __object, "secret-user", &[], _p::Option::None, __path)?;
-                    let __field5 = _p::field::<Vec<String>>(
+                    let __field3 = _p::field::<
+                        Option<Secret<String>>,
+                    >(&mut __object, "password", &[], _p::Option::None, __path)?;
+                    let __field4 = _p::field::<
+                        Option<SecretUri>,
+                    >(&mut __object, "secret-user", &[], _p::Option::None, __path)?;
+                    let __field5 = _p::field::<
+                        Vec<String>,
+                    >(
                         &mut __object,
                         "requests",
                         &[],
@@ -174,21 +201,230 @@ fn struct_expansion() {
                         extra: __object,
                     })
                 }
+                fn __from_bag_fast(__bag: &_databag::Bag) -> _p::Result<Self, _p::Fallback> {
+                    let __field0: String = match _p::bag_field::<
+                        String,
+                    >(__bag, &["request-id"], false)? {
+                        _p::Option::Some(__value) => __value,
+                        _p::Option::None => _p::absent::<String>(_p::Option::None)?,
+                    };
+                    let __field1: String = match _p::bag_field::<
+                        String,
+                    >(__bag, &["version"], false)? {
+                        _p::Option::Some(__value) => __value,
+                        _p::Option::None => _p::absent::<String>(_p::Option::None)?,
+                    };
+                    let __field2: Option<String> = match _p::bag_field::<
+                        Option<String>,
+                    >(__bag, &["sentinel-endpoints", "sentinel_endpoints"], false)? {
+                        _p::Option::Some(__value) => __value,
+                        _p::Option::None => _p::absent::<Option<String>>(_p::Option::None)?,
+                    };
+                    let __field3: Option<Secret<String>> = _p::absent::<
+                        Option<Secret<String>>,
+                    >(_p::Option::None)?;
+                    let __field4: Option<SecretUri> = match _p::bag_field::<
+                        Option<SecretUri>,
+                    >(__bag, &["secret-user"], false)? {
+                        _p::Option::Some(__value) => __value,
+                        _p::Option::None => _p::absent::<Option<SecretUri>>(_p::Option::None)?,
+                    };
+                    let __field5: Vec<String> = match _p::bag_field::<
+                        Vec<String>,
+                    >(__bag, &["requests"], true)? {
+                        _p::Option::Some(__value) => __value,
+                        _p::Option::None => {
+                            _p::absent::<
+                                Vec<String>,
+                            >(
+                                _p::Option::Some(
+                                    <Vec<String> as ::core::default::Default>::default,
+                                ),
+                            )?
+                        }
+                    };
+                    _p::constant(&__field1, "v1").map_err(|_| _p::Fallback)?;
+                    _p::Result::Ok(Response {
+                        request_id: __field0,
+                        version: __field1,
+                        sentinel_endpoints: __field2,
+                        password: __field3,
+                        secret_user: __field4,
+                        requests: __field5,
+                        extra: _p::bag_unknown(
+                            __bag,
+                            &[
+                                "request-id",
+                                "version",
+                                "sentinel-endpoints",
+                                "sentinel_endpoints",
+                                "password",
+                                "secret-user",
+                                "requests",
+                            ],
+                        ),
+                    })
+                }
+                fn __resolve_fast(
+                    &mut self,
+                    __resolver: &mut dyn _databag::SecretResolver,
+                ) -> _p::Result<(), _p::Fallback> {
+                    if let _p::Option::Some(__uri) = _p::WireValue::secret_uri(
+                        &self.secret_user,
+                    )? {
+                        let __content = _p::fetch(__resolver, __uri)?;
+                        if let _p::Option::Some(__text) = __content.get("password") {
+                            self.password = _p::content::<Option<Secret<String>>>(__text)?;
+                        }
+                    }
+                    _p::WireValue::resolve_fast(&mut self.request_id, __resolver)?;
+                    _p::WireValue::resolve_fast(&mut self.version, __resolver)?;
+                    _p::WireValue::resolve_fast(&mut self.sentinel_endpoints, __resolver)?;
+                    _p::WireValue::resolve_fast(&mut self.secret_user, __resolver)?;
+                    _p::WireValue::resolve_fast(&mut self.requests, __resolver)?;
+                    _p::Result::Ok(())
+                }
             }
-
             #[automatically_derived]
             impl _p::WireValue for Response {
                 fn kind() -> _databag::Kind {
                     _databag::Kind::Object(<Self as _databag::Databag>::shape())
                 }
-
                 fn to_value(&self) -> _p::Option<_p::Value> {
                     _p::Option::Some(_p::Value::Object(_databag::Databag::__to_object(self)))
                 }
-
-                fn from_value(value: _p::Value, path: &_databag::Path) -> _p::Result<Self, _databag::Error> {
+                fn from_value(
+                    value: _p::Value,
+                    path: &_databag::Path,
+                ) -> _p::Result<Self, _databag::Error> {
                     _p::object_from_value(value, path)
-                        .and_then(|object| <Self as _databag::Databag>::__from_object(object, path))
+                        .and_then(|object| <Self as _databag::Databag>::__from_object(
+                            object,
+                            path,
+                        ))
+                }
+                fn deserialize_wire<'de, __D: _p::serde::Deserializer<'de>>(
+                    __deserializer: __D,
+                ) -> _p::Result<Self, __D::Error> {
+                    struct __Visitor;
+                    impl<'de> _p::serde::de::Visitor<'de> for __Visitor {
+                        type Value = Response;
+                        fn expecting(
+                            &self,
+                            __f: &mut ::core::fmt::Formatter<'_>,
+                        ) -> ::core::fmt::Result {
+                            __f.write_str("a `Response` object")
+                        }
+                        fn visit_map<__A: _p::serde::de::MapAccess<'de>>(
+                            self,
+                            mut __map: __A,
+                        ) -> _p::Result<Response, __A::Error> {
+                            let mut __slot0_0: _p::Option<String> = _p::Option::None;
+                            let mut __slot1_0: _p::Option<String> = _p::Option::None;
+                            let mut __slot2_0: _p::Option<Option<String>> = _p::Option::None;
+                            let mut __slot2_1: _p::Option<Option<String>> = _p::Option::None;
+                            let mut __slot4_0: _p::Option<Option<SecretUri>> = _p::Option::None;
+                            let mut __slot5_0: _p::Option<Vec<String>> = _p::Option::None;
+                            let mut __unknown = _p::Map::new();
+                            while let _p::Option::Some(__key) = __map.next_key::<_p::Key<'de>>()?
+                            {
+                                match __key.as_str() {
+                                    "request-id" => {
+                                        __slot0_0 = __map
+                                            .next_value_seed(_p::Nullable::<String>::new())?;
+                                    }
+                                    "version" => {
+                                        __slot1_0 = __map
+                                            .next_value_seed(_p::Nullable::<String>::new())?;
+                                    }
+                                    "sentinel-endpoints" => {
+                                        __slot2_0 = __map
+                                            .next_value_seed(_p::Nullable::<Option<String>>::new())?;
+                                    }
+                                    "sentinel_endpoints" => {
+                                        __slot2_1 = __map
+                                            .next_value_seed(_p::Nullable::<Option<String>>::new())?;
+                                    }
+                                    "password" => _p::skip(&mut __map)?,
+                                    "secret-user" => {
+                                        __slot4_0 = __map
+                                            .next_value_seed(_p::Nullable::<Option<SecretUri>>::new())?;
+                                    }
+                                    "requests" => {
+                                        __slot5_0 = __map
+                                            .next_value_seed(_p::Nullable::<Vec<String>>::new())?;
+                                    }
+                                    _ => _p::keep(&mut __map, __key, &mut __unknown)?,
+                                }
+                            }
+                            let __field0: String = match __slot0_0 {
+                                _p::Option::Some(__value) => __value,
+                                _p::Option::None => {
+                                    _p::absent::<String>(_p::Option::None)
+                                        .map_err(|_| _p::declined::<__A::Error>())?
+                                }
+                            };
+                            let __field1: String = match __slot1_0 {
+                                _p::Option::Some(__value) => __value,
+                                _p::Option::None => {
+                                    _p::absent::<String>(_p::Option::None)
+                                        .map_err(|_| _p::declined::<__A::Error>())?
+                                }
+                            };
+                            let __field2: Option<String> = match __slot2_0.or(__slot2_1) {
+                                _p::Option::Some(__value) => __value,
+                                _p::Option::None => {
+                                    _p::absent::<Option<String>>(_p::Option::None)
+                                        .map_err(|_| _p::declined::<__A::Error>())?
+                                }
+                            };
+                            let __field3: Option<Secret<String>> = _p::absent::<
+                                Option<Secret<String>>,
+                            >(_p::Option::None)
+                                .map_err(|_| _p::declined::<__A::Error>())?;
+                            let __field4: Option<SecretUri> = match __slot4_0 {
+                                _p::Option::Some(__value) => __value,
+                                _p::Option::None => {
+                                    _p::absent::<Option<SecretUri>>(_p::Option::None)
+                                        .map_err(|_| _p::declined::<__A::Error>())?
+                                }
+                            };
+                            let __field5: Vec<String> = match __slot5_0 {
+                                _p::Option::Some(__value) => __value,
+                                _p::Option::None => {
+                                    _p::absent::<
+                                        Vec<String>,
+                                    >(
+                                            _p::Option::Some(
+                                                <Vec<String> as ::core::default::Default>::default,
+                                            ),
+                                        )
+                                        .map_err(|_| _p::declined::<__A::Error>())?
+                                }
+                            };
+                            _p::constant(&__field1, "v1")
+                                .map_err(|_| _p::declined::<__A::Error>())?;
+                            _p::Result::Ok(Response {
+                                request_id: __field0,
+                                version: __field1,
+                                sentinel_endpoints: __field2,
+                                password: __field3,
+                                secret_user: __field4,
+                                requests: __field5,
+                                extra: __unknown,
+                            })
+                        }
+                    }
+                    __deserializer.deserialize_map(__Visitor)
+                }
+                fn from_content(__text: &str) -> _p::Option<Self> {
+                    _p::json_content(__text)
+                }
+                fn resolve_fast(
+                    &mut self,
+                    __resolver: &mut dyn _databag::SecretResolver,
+                ) -> _p::Result<(), _p::Fallback> {
+                    <Self as _databag::Databag>::__resolve_fast(self, __resolver)
                 }
             }
         };

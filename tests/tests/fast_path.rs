@@ -1,0 +1,586 @@
+//! The derive's fast path against the checked path, input by input.
+//!
+//! `from_bag` and `join` first try the fast path (JSON straight into the typed struct) and
+//! take the checked path (through the shape, with error paths) when it declines. That is only
+//! sound if the fast path, whenever it answers, answers exactly what the checked path does:
+//! these properties check it on arbitrary databags and secrets, for the generated
+//! `valkey_client` structs and for a derived struct that uses every field type and attribute.
+//! The deterministic tests below check that the fast path does answer on real inputs, so a
+//! fast path that always declines (correct, but slow) fails here too.
+
+use std::collections::BTreeMap;
+
+use databag::{Bag, Databag, MapResolver, Secret, SecretContent, SecretUri, Unknown, Value};
+use proptest::prelude::*;
+use valkey_client::valkey_client::{Response, v0, v1};
+
+/// Nested object: secret routing, aliases, a default and every plain kind.
+#[derive(Clone, Debug, PartialEq, Databag)]
+#[databag(rename_all = "kebab-case")]
+struct Inner {
+    #[databag(alias = "old-name", alias = "older")]
+    name: String,
+    count: Option<i64>,
+    #[databag(default)]
+    enabled: bool,
+    #[databag(secret_uri = "user")]
+    secret_user: Option<SecretUri>,
+    #[databag(secret = "user")]
+    password: Option<Secret<String>>,
+    #[databag(secret = "user")]
+    port: Option<Secret<i64>>,
+    #[databag(flatten)]
+    extra: Unknown,
+}
+
+/// A databag with every kind of top-level field.
+#[derive(Clone, Debug, PartialEq, Databag)]
+#[databag(rename_all = "kebab-case")]
+struct Everything {
+    #[databag(constant = "v9")]
+    version: String,
+    #[databag(alias = "database", alias = "prefix")]
+    resource: Option<String>,
+    tls: Option<bool>,
+    port: Option<i64>,
+    #[databag(json)]
+    note: Option<String>,
+    any: Option<Value>,
+    tags: Option<Vec<String>>,
+    limits: Option<BTreeMap<String, i64>>,
+    #[databag(json)]
+    items: Option<Vec<Inner>>,
+    #[databag(json)]
+    single: Option<Inner>,
+    #[databag(secret_uri = "tls")]
+    secret_tls: Option<SecretUri>,
+    #[databag(secret = "tls")]
+    tls_ca: Option<Secret<String>>,
+    #[databag(flatten)]
+    extra: Unknown,
+}
+
+const URIS: [&str; 3] = [
+    "secret:d2fjn1fmp25004or68b0",
+    "secret://1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f/d2fjn1fmp25004or68b1",
+    "secret:d2fjn1fmp25004or68b2",
+];
+
+/// Texts that sit on the edges of the wire rules: JSON-looking strings, non-canonical
+/// numbers, wrong boolean spellings, URIs and near-URIs, escapes.
+fn scalar_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("true".to_owned()),
+        Just("false".to_owned()),
+        Just("True".to_owned()),
+        Just("1".to_owned()),
+        Just("-7".to_owned()),
+        Just("007".to_owned()),
+        Just("1.0".to_owned()),
+        Just("99999999999999999999".to_owned()),
+        Just("null".to_owned()),
+        Just("v9".to_owned()),
+        Just(String::new()),
+        Just(URIS[0].to_owned()),
+        Just("xsecret:abc".to_owned()),
+        Just("\"quoted\"".to_owned()),
+        Just("[\"a\", \"b\"]".to_owned()),
+        Just("[\"a\", 3]".to_owned()),
+        Just("{\"a\": 1, \"b\": -2}".to_owned()),
+        Just("{\"a\": \"x\"}".to_owned()),
+        "[a-z:*é .-]{0,8}",
+    ]
+}
+
+/// A JSON value as text, for the inside of objects.
+fn json_scalar() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("null".to_owned()),
+        Just("true".to_owned()),
+        Just("false".to_owned()),
+        Just("12".to_owned()),
+        Just("-3".to_owned()),
+        Just("1.5".to_owned()),
+        Just("18446744073709551615".to_owned()),
+        Just("\"true\"".to_owned()),
+        Just("\"a\\u00e9\\n\"".to_owned()),
+        Just("[]".to_owned()),
+        Just("[1, \"x\"]".to_owned()),
+        Just("{}".to_owned()),
+        Just("{\"k\": [null]}".to_owned()),
+        (0..URIS.len()).prop_map(|i| format!("\"{}\"", URIS[i])),
+        "[a-z0-9:*]{0,6}".prop_map(|s| format!("\"{s}\"")),
+    ]
+}
+
+/// A JSON object as text, keys drawn from `keys` (duplicates allowed: text, not a map).
+fn json_object(keys: &'static [&'static str]) -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        (
+            prop_oneof![
+                4 => proptest::sample::select(keys).prop_map(str::to_owned),
+                1 => "x[a-z]{0,2}",
+                1 => Just("na\\u006de".to_owned()),
+            ],
+            json_scalar(),
+        ),
+        0..8,
+    )
+    .prop_map(|pairs| {
+        let body: Vec<String> = pairs
+            .iter()
+            .map(|(key, value)| format!("\"{key}\": {value}"))
+            .collect();
+        format!("{{{}}}", body.join(", "))
+    })
+}
+
+const INNER_KEYS: &[&str] = &[
+    "name",
+    "old-name",
+    "older",
+    "count",
+    "enabled",
+    "secret-user",
+    "password",
+    "port",
+];
+
+const RESPONSE_KEYS: &[&str] = &[
+    "resource",
+    "request-id",
+    "salt",
+    "endpoints",
+    "read-only-endpoints",
+    "secret-user",
+    "secret-tls",
+    "username",
+    "password",
+    "tls",
+    "tls-ca",
+    "version",
+    "mode",
+    "sentinel-endpoints",
+    "sentinel_endpoints",
+];
+
+/// The keys a response requires, mostly with string values, before random pairs: without
+/// them almost no random response decodes at all.
+fn response_object() -> impl Strategy<Value = String> {
+    let required = ["resource", "request-id", "salt", "endpoints"].map(|key| {
+        prop_oneof![
+            9 => "[a-z0-9:*]{0,6}".prop_map(move |s| format!("\"{key}\": \"{s}\"")),
+            1 => json_scalar().prop_map(move |v| format!("\"{key}\": {v}")),
+        ]
+    });
+    (required, json_object(RESPONSE_KEYS)).prop_map(|(required, rest)| {
+        let rest = rest
+            .trim_start_matches('{')
+            .trim_end_matches('}')
+            .to_owned();
+        let mut pairs = required.to_vec();
+        if !rest.is_empty() {
+            pairs.push(rest);
+        }
+        format!("{{{}}}", pairs.join(", "))
+    })
+}
+
+/// A JSON list of objects, or something that is almost one.
+fn json_list(keys: &'static [&'static str]) -> impl Strategy<Value = String> {
+    let object = if keys == RESPONSE_KEYS {
+        response_object().boxed()
+    } else {
+        json_object(keys).boxed()
+    };
+    prop_oneof![
+        8 => proptest::collection::vec(object, 0..4)
+            .prop_map(|items| format!("[{}]", items.join(", "))),
+        1 => json_scalar(),
+        1 => Just("[{\"name\": \"a\"}".to_owned()),
+        1 => Just("[{\"name\": \"a\"}] x".to_owned()),
+    ]
+}
+
+fn value_text(keys: &'static [&'static str]) -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => scalar_text(),
+        2 => json_object(keys),
+        2 => json_list(keys),
+    ]
+}
+
+/// A databag over `keys` (and a few unknown ones); values from `value`.
+fn bag(
+    keys: &'static [&'static str],
+    value: impl Strategy<Value = String>,
+) -> impl Strategy<Value = Bag> {
+    proptest::collection::btree_map(
+        prop_oneof![
+            6 => proptest::sample::select(keys).prop_map(str::to_owned),
+            1 => "x-[a-z]{1,3}",
+        ],
+        value,
+        0..8,
+    )
+}
+
+const EVERYTHING_KEYS: &[&str] = &[
+    "version",
+    "resource",
+    "database",
+    "prefix",
+    "tls",
+    "port",
+    "note",
+    "any",
+    "tags",
+    "limits",
+    "items",
+    "single",
+    "secret-tls",
+    "tls-ca",
+];
+
+fn everything_bag() -> impl Strategy<Value = Bag> {
+    bag(EVERYTHING_KEYS, value_text(INNER_KEYS)).prop_map(|mut bag| {
+        // Most bags carry the right constant, so that the rest of them gets decoded.
+        bag.entry("version".to_owned())
+            .or_insert_with(|| "v9".to_owned());
+        bag
+    })
+}
+
+/// Secret content as the reference writes it, and some that does not fit.
+fn content() -> impl Strategy<Value = SecretContent> {
+    proptest::collection::btree_map(
+        proptest::sample::select(&["password", "port", "tls-ca", "username", "other"][..])
+            .prop_map(str::to_owned),
+        prop_oneof![
+            Just("hunter2".to_owned()),
+            Just("6379".to_owned()),
+            Just("07".to_owned()),
+            Just("true".to_owned()),
+            Just("null".to_owned()),
+            Just("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----".to_owned()),
+        ],
+        0..4,
+    )
+}
+
+fn resolver() -> impl Strategy<Value = MapResolver> {
+    proptest::collection::vec(proptest::option::of(content()), URIS.len()).prop_map(|contents| {
+        let mut resolver = MapResolver::new();
+        for (uri, content) in URIS.iter().zip(contents) {
+            if let Some(content) = content {
+                resolver.insert(&SecretUri::parse(uri).expect("uri"), content);
+            }
+        }
+        resolver
+    })
+}
+
+/// Whenever the fast path answers, the checked path answers the same. `Ok(true)`: the fast
+/// path answered.
+fn agree_on_decode<T: Databag + PartialEq + std::fmt::Debug>(
+    bag: &Bag,
+) -> Result<bool, TestCaseError> {
+    let Ok(fast) = T::__from_bag_fast(bag) else {
+        return Ok(false);
+    };
+    prop_assert_eq!(Ok(fast), T::__from_bag_checked(bag), "bag: {:?}", bag);
+    Ok(true)
+}
+
+fn agree_on_join<T: Databag + PartialEq + std::fmt::Debug>(
+    bag: &Bag,
+    resolver: &MapResolver,
+) -> Result<bool, TestCaseError> {
+    let Ok(mut fast) = T::__from_bag_fast(bag) else {
+        return Ok(false);
+    };
+    if fast.__resolve_fast(&mut resolver.clone()).is_err() {
+        return Ok(false);
+    }
+    let checked = T::__join_checked(bag, &mut resolver.clone());
+    prop_assert_eq!(Ok(fast), checked, "bag: {:?}", bag);
+    Ok(true)
+}
+
+const CASES: u32 = 2048;
+
+/// Runs `check` on `CASES` inputs; fails on a disagreement, and when the fast path answered
+/// fewer than `min_answered` of them (a fast path that always declines is correct but useless,
+/// and would make this test vacuous).
+fn differential<S: Strategy>(
+    strategy: S,
+    min_answered: u32,
+    check: impl Fn(S::Value) -> Result<bool, TestCaseError>,
+) {
+    let answered = std::cell::Cell::new(0u32);
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(CASES));
+    let result = runner.run(&strategy, |input| {
+        if check(input)? {
+            answered.set(answered.get() + 1);
+        }
+        Ok(())
+    });
+    if let Err(error) = result {
+        panic!("{error}");
+    }
+    assert!(
+        answered.get() >= min_answered,
+        "the fast path answered only {} of {CASES} inputs",
+        answered.get()
+    );
+}
+
+#[test]
+fn everything_decodes_the_same_on_both_paths() {
+    differential(everything_bag(), CASES / 10, |bag| {
+        agree_on_decode::<Everything>(&bag)
+    });
+}
+
+#[test]
+fn everything_joins_the_same_on_both_paths() {
+    differential(
+        (everything_bag(), resolver()),
+        CASES / 20,
+        |(bag, resolver)| agree_on_join::<Everything>(&bag, &resolver),
+    );
+}
+
+#[test]
+fn valkey_provider_v1_agrees() {
+    let strategy = (
+        bag(&["data", "status"], value_text(RESPONSE_KEYS)),
+        prop_oneof![4 => json_list(RESPONSE_KEYS), 1 => value_text(RESPONSE_KEYS)],
+        resolver(),
+    );
+    // `data` and `status` are random too, so most bags are invalid somewhere.
+    differential(strategy, CASES / 40, |(mut bag, requests, resolver)| {
+        bag.insert("version".to_owned(), "v1".to_owned());
+        bag.insert("requests".to_owned(), requests);
+        let decoded = agree_on_decode::<v1::ProviderAppData>(&bag)?;
+        agree_on_join::<v1::ProviderAppData>(&bag, &resolver)?;
+        Ok(decoded)
+    });
+}
+
+#[test]
+fn valkey_flat_v0_agrees() {
+    differential(
+        (bag(RESPONSE_KEYS, scalar_text()), resolver()),
+        CASES / 10,
+        |(bag, resolver)| {
+            let decoded = agree_on_decode::<v0::ProviderAppData>(&bag)?;
+            agree_on_join::<v0::ProviderAppData>(&bag, &resolver)?;
+            agree_on_decode::<v0::RequirerAppData>(&bag)?;
+            Ok(decoded)
+        },
+    );
+}
+
+#[test]
+fn responses_agree_as_json_objects() {
+    differential(response_object(), CASES / 10, |text| {
+        let bag = Bag::from([
+            ("version".to_owned(), "v1".to_owned()),
+            ("requests".to_owned(), format!("[{text}]")),
+        ]);
+        agree_on_decode::<v1::ProviderAppData>(&bag)
+    });
+}
+
+fn uri(i: usize) -> SecretUri {
+    SecretUri::parse(URIS[i]).expect("uri")
+}
+
+/// The v1 provider databag of the seed, with a charm's extra key inside the response.
+fn seed_provider_bag() -> Bag {
+    Bag::from([
+        ("version".to_owned(), "v1".to_owned()),
+        (
+            "requests".to_owned(),
+            format!(
+                r#"[{{"resource": "application:*", "request-id": "836763deea236532", "salt": "xqbPuYzzl2iiKeyN", "endpoints": "10.0.0.1:6379", "read-only-endpoints": "10.0.0.2:6379", "secret-user": "{}", "secret-tls": "{}", "secret-extra": null, "version": "9.0.1", "mode": "sentinel", "sentinel_endpoints": "10.0.0.1:26379", "x-charm": [1, 2]}}]"#,
+                URIS[0], URIS[1]
+            ),
+        ),
+        (
+            "data".to_owned(),
+            r#"{"836763deea236532": {"resource": "application:*"}}"#.to_owned(),
+        ),
+        ("x-top".to_owned(), "kept".to_owned()),
+    ])
+}
+
+#[test]
+fn real_databags_take_the_fast_path() {
+    let bag = seed_provider_bag();
+    let fast = v1::ProviderAppData::__from_bag_fast(&bag).expect("the fast path answers");
+    assert_eq!(
+        Ok(fast.clone()),
+        v1::ProviderAppData::__from_bag_checked(&bag)
+    );
+    let response: &Response = &fast.requests[0];
+    assert_eq!(
+        response.sentinel_endpoints.as_deref(),
+        Some("10.0.0.1:26379")
+    );
+    assert_eq!(
+        response.extra["secret-extra"],
+        Value::Null,
+        "unknown null padding kept"
+    );
+    assert_eq!(response.extra["x-charm"], serde_json::json!([1, 2]));
+    assert_eq!(fast.extra["x-top"], "kept");
+
+    let mut secrets = MapResolver::new();
+    secrets.insert(
+        &uri(0),
+        SecretContent::from([
+            ("username".to_owned(), "relation-0".to_owned()),
+            ("password".to_owned(), "pw".to_owned()),
+        ]),
+    );
+    secrets.insert(
+        &uri(1),
+        SecretContent::from([("tls".to_owned(), "true".to_owned())]),
+    );
+    let mut joined = fast;
+    joined
+        .__resolve_fast(&mut secrets)
+        .expect("the fast path resolves");
+    assert_eq!(
+        Ok(joined.clone()),
+        v1::ProviderAppData::__join_checked(&bag, &mut secrets)
+    );
+    let response = &joined.requests[0];
+    assert_eq!(
+        response
+            .password
+            .as_ref()
+            .map(|p| p.expose_secret().as_str()),
+        Some("pw")
+    );
+    assert_eq!(
+        response.tls.as_ref().map(|t| *t.expose_secret()),
+        Some(true)
+    );
+    assert_eq!(
+        response.tls_ca, None,
+        "absent from the content, absent here"
+    );
+
+    let v0 = Bag::from([
+        ("database".to_owned(), "application:*".to_owned()),
+        (
+            "requested-secrets".to_owned(),
+            r#"["username", "password", "tls", "tls-ca"]"#.to_owned(),
+        ),
+    ]);
+    let fast = v0::RequirerAppData::__from_bag_fast(&v0).expect("the fast path answers");
+    assert_eq!(Ok(fast), v0::RequirerAppData::__from_bag_checked(&v0));
+}
+
+#[test]
+fn the_fast_path_declines_what_it_cannot_answer_and_errors_still_name_the_place() {
+    let mut bag = seed_provider_bag();
+    let requests = bag["requests"].replace(r#""salt": "xqbPuYzzl2iiKeyN""#, r#""salt": 7"#);
+    bag.insert("requests".to_owned(), requests);
+    assert!(v1::ProviderAppData::__from_bag_fast(&bag).is_err());
+    let error = <v1::ProviderAppData as Databag>::from_bag(&bag).expect_err("a number salt");
+    assert_eq!(
+        error.to_string(),
+        "requests[0].salt: expected a string, found 7"
+    );
+
+    // A missing secret: the fast join declines, the checked one names the key.
+    let bag = seed_provider_bag();
+    let error = <v1::ProviderAppData as Databag>::join(&bag, &mut MapResolver::new())
+        .expect_err("no secrets");
+    assert_eq!(error.path().to_string(), "requests[0].secret-user");
+
+    // A malformed secret value never shows up in the error.
+    let mut secrets = MapResolver::new();
+    secrets.insert(&uri(0), SecretContent::new());
+    secrets.insert(
+        &uri(1),
+        SecretContent::from([("tls".to_owned(), "yes-hunter2".to_owned())]),
+    );
+    let error = <v1::ProviderAppData as Databag>::join(&bag, &mut secrets).expect_err("bad tls");
+    assert!(!error.to_string().contains("hunter2"), "{error}");
+    assert!(error.to_string().contains("tls"), "{error}");
+}
+
+#[test]
+fn every_field_type_takes_the_fast_path() {
+    let bag = Bag::from([
+        ("version".to_owned(), "v9".to_owned()),
+        ("prefix".to_owned(), "p:*".to_owned()),
+        ("database".to_owned(), "d:*".to_owned()),
+        ("tls".to_owned(), "true".to_owned()),
+        ("port".to_owned(), "-6379".to_owned()),
+        ("note".to_owned(), r#""json \u00e9""#.to_owned()),
+        ("any".to_owned(), r#"{"a": [null, 1.5]}"#.to_owned()),
+        ("tags".to_owned(), r#"["a", "b"]"#.to_owned()),
+        ("limits".to_owned(), r#"{"z": 1, "a": 2}"#.to_owned()),
+        (
+            "items".to_owned(),
+            format!(
+                r#"[{{"older": "o", "old-name": "n", "count": null, "secret-user": "{}", "password": "leak", "x": {{}}}}, {{"name": "m", "name": "last"}}]"#,
+                URIS[2]
+            ),
+        ),
+        (
+            "single".to_owned(),
+            r#"{"name": "s", "enabled": true}"#.to_owned(),
+        ),
+        ("secret-tls".to_owned(), URIS[1].to_owned()),
+        ("tls-ca".to_owned(), "plaintext leak".to_owned()),
+        ("x-a".to_owned(), "kept".to_owned()),
+    ]);
+    let fast = Everything::__from_bag_fast(&bag).expect("the fast path answers");
+    assert_eq!(Ok(fast.clone()), Everything::__from_bag_checked(&bag));
+    assert_eq!(
+        fast.resource.as_deref(),
+        Some("d:*"),
+        "`database` outranks `prefix`"
+    );
+    let items = fast.items.as_ref().expect("items");
+    assert_eq!(items[0].name, "n", "`old-name` outranks `older`");
+    assert_eq!(
+        items[0].password, None,
+        "plaintext under a secret key is never read"
+    );
+    assert_eq!(items[1].name, "last", "a later duplicate key wins");
+    assert_eq!(fast.tls_ca, None);
+    assert_eq!(fast.extra.keys().collect::<Vec<_>>(), ["x-a"]);
+
+    let mut secrets = MapResolver::new();
+    secrets.insert(
+        &uri(2),
+        SecretContent::from([
+            ("password".to_owned(), "pw".to_owned()),
+            ("port".to_owned(), "6379".to_owned()),
+        ]),
+    );
+    secrets.insert(
+        &uri(1),
+        SecretContent::from([("tls-ca".to_owned(), "CA".to_owned())]),
+    );
+    let mut joined = fast;
+    joined.__resolve_fast(&mut secrets).expect("resolves");
+    assert_eq!(
+        Ok(joined.clone()),
+        Everything::__join_checked(&bag, &mut secrets)
+    );
+    let item = &joined.items.as_ref().expect("items")[0];
+    assert_eq!(item.port.as_ref().map(|p| *p.expose_secret()), Some(6379));
+    assert_eq!(
+        joined.tls_ca.as_ref().map(|c| c.expose_secret().as_str()),
+        Some("CA")
+    );
+}
