@@ -7,6 +7,7 @@ pub struct ReadmeExample;
 
 pub mod bindings;
 pub mod juju_emu;
+pub mod python_driver;
 pub mod test_ca;
 pub mod valkey_connect;
 pub mod valkey_sentinel;

@@ -2,64 +2,20 @@
 //! testing harness: what it writes, Rust reads; what Rust writes, it reads and acts on.
 //! The environment comes from tests/scripts/python-env.sh; under CI=true its absence fails.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::path::Path;
 
 use databag::{Bag, Databag, Secret, SecretContent, SecretUri, Unknown, Value, Versioned, wire};
+use databag_tests::python_driver::{self, REQUIRER, bag_of, python};
 use serde_json::json;
 use valkey_client::valkey_client::{RequirerAppData, Response, v1};
 
-fn python() -> Option<PathBuf> {
-    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/.venv/bin/python");
-    if python.exists() {
-        return Some(python);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("the reference library is not installed; run tests/scripts/python-env.sh");
-    }
-    eprintln!("SKIPPED: tests/python/.venv is missing (run tests/scripts/python-env.sh)");
-    None
-}
-
 /// Runs the reference requirer driver with `input` on stdin; its JSON answer.
-fn reference_requirer(python: &PathBuf, input: &Value) -> Value {
-    let driver =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python/drivers/reference_requirer.py");
-    let mut child = Command::new(python)
-        .args(["-W", "ignore"])
-        .arg(driver)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the reference driver");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.to_string().as_bytes())
-        .expect("write driver input");
-    let output = child.wait_with_output().expect("driver output");
-    assert!(
-        output.status.success(),
-        "driver failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("driver answers JSON")
-}
-
-fn bag_of(value: &Value) -> Bag {
-    value
-        .as_object()
-        .expect("a databag object")
-        .iter()
-        .map(|(k, v)| (k.clone(), v.as_str().expect("string value").to_owned()))
-        .collect()
+fn reference_requirer(python: &Path, input: &Value) -> Value {
+    python_driver::run(python, REQUIRER, input)
 }
 
 /// The reference requirer's relation-created write, read by Rust.
-fn reference_request(python: &PathBuf) -> (Bag, v1::RequirerAppData) {
+fn reference_request(python: &Path) -> (Bag, v1::RequirerAppData) {
     let answer = reference_requirer(python, &json!({"hook": "created"}));
     let bag = bag_of(&answer["app"]);
     let RequirerAppData::V1(data) = RequirerAppData::from_bag(&bag).expect("v1 request") else {

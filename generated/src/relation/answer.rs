@@ -34,13 +34,14 @@ pub(crate) fn response_for(
 }
 
 /// A v1 request as the reference keeps it in the provider's `data` (§7): its keys without
-/// nulls (`resource`, `request-id`, `salt`, then extras).
+/// nulls and without the reference model's defaults (`resource`, `request-id`, `salt`, then
+/// extras).
 pub(crate) fn request_dump(request: &Request) -> Value {
     let object = request
         .split()
         .map(|split| split.object)
         .unwrap_or_default();
-    Value::Object(without_nulls(object))
+    Value::Object(without_defaults(without_nulls(object)))
 }
 
 /// The v0 request as the reference keeps it in `data` (§7): `resource`, a salt, then the
@@ -50,7 +51,7 @@ pub(crate) fn v0_request_dump(data: &v0::RequirerAppData, salt: &str) -> Value {
     dump.insert("resource".to_owned(), Value::String(data.database.clone()));
     dump.insert("salt".to_owned(), Value::String(salt.to_owned()));
     let rest = data.split().map(|split| split.object).unwrap_or_default();
-    for (key, value) in without_nulls(rest) {
+    for (key, value) in without_defaults(without_nulls(rest)) {
         if key != "database" && key != "resource" {
             dump.insert(key, value);
         }
@@ -60,6 +61,25 @@ pub(crate) fn v0_request_dump(data: &v0::RequirerAppData, salt: &str) -> Value {
 
 pub(crate) fn without_nulls(object: Object) -> Object {
     object.into_iter().filter(|(_, v)| !v.is_null()).collect()
+}
+
+/// `object` without the keys whose value is the default of the reference's request model:
+/// it dumps `data` with `exclude_defaults=True`, and `external-node-connectivity: false` is
+/// the one non-null default of `RequirerCommonModel` (its padding, §4.1). A flat v0 value is
+/// the string `"false"`, which the reference reads as JSON `false` (§2). Found by the interop
+/// suite (tests/tests/interop_flows.rs): we used to echo it into `data`.
+fn without_defaults(object: Object) -> Object {
+    object
+        .into_iter()
+        .filter(|(key, value)| {
+            let default = match value {
+                Value::Bool(flag) => !flag,
+                Value::String(text) => text == "false",
+                _ => false,
+            };
+            !(key == "external-node-connectivity" && default)
+        })
+        .collect()
 }
 
 /// The secret URI under `key` in the object at `path`.
@@ -103,4 +123,39 @@ pub(crate) fn referenced_uris(object: &Object) -> Vec<SecretUri> {
         .flatten()
         .filter_map(|value| SecretUri::parse(value.as_str()?).ok())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn request(extra: Value) -> Request {
+        let Value::Object(extra) = extra else {
+            panic!("extras are an object")
+        };
+        Request {
+            resource: "app:*".to_owned(),
+            request_id: "r1".to_owned(),
+            salt: "s".to_owned(),
+            extra,
+        }
+    }
+
+    #[test]
+    fn data_dumps_drop_nulls_and_the_references_defaults() {
+        let padded = request(json!({
+            "extra-user-roles": null, "external-node-connectivity": false, "custom": "x"
+        }));
+        assert_eq!(
+            request_dump(&padded),
+            json!({"resource": "app:*", "request-id": "r1", "salt": "s", "custom": "x"})
+        );
+        // Not the default: kept, as the reference keeps it.
+        let external = request(json!({"external-node-connectivity": true}));
+        assert_eq!(
+            request_dump(&external)["external-node-connectivity"],
+            json!(true)
+        );
+    }
 }
