@@ -5,8 +5,10 @@
 //! `shift_remove`, because `Map::remove` swaps the last key into the hole and would scramble the
 //! order in which unknown keys are written back.
 
+pub(crate) mod encode;
 pub(crate) mod fast;
 
+pub use encode::*;
 pub use fast::*;
 pub use serde;
 pub use serde_json::{Map, Value};
@@ -68,6 +70,29 @@ pub trait WireValue: Sized {
     /// The `secret-<group>` URI this value carries: `Ok(None)` when absent. Declines for a
     /// type that is not a URI.
     fn secret_uri(&self) -> Result<Option<&SecretUri>, Fallback> {
+        Err(Fallback)
+    }
+
+    /// Whether the value is absent (`to_value` gives `None`): its key is not written.
+    fn is_absent(&self) -> bool {
+        false
+    }
+
+    /// Whether the value is JSON `null` (not written at the top level of a databag).
+    fn is_null(&self) -> bool {
+        false
+    }
+
+    /// Writes the JSON form as Python's `json.dumps` does, routing the secret fields of the
+    /// objects inside into `encoder`'s slots. Declines by default.
+    fn write_json(&self, out: &mut String, encoder: &mut Encoder) -> Result<(), Fallback> {
+        let _ = (out, encoder);
+        Err(Fallback)
+    }
+
+    /// Writes the plain databag text of a [`WireValue::PLAIN`] type. Declines by default.
+    fn write_plain(&self, out: &mut String) -> Result<(), Fallback> {
+        let _ = out;
         Err(Fallback)
     }
 

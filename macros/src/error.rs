@@ -36,6 +36,11 @@ impl Path {
         Path(segments)
     }
 
+    /// The path made of `segments`, from the root.
+    pub fn from_segments(segments: Vec<Segment>) -> Self {
+        Path(segments)
+    }
+
     /// The steps of this path from the root.
     pub fn segments(&self) -> &[Segment] {
         &self.0

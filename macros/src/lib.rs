@@ -144,14 +144,76 @@ pub trait Databag: Sized {
         Self::__from_bag_fast(bag).or_else(|_| Self::__from_bag_checked(bag))
     }
 
+    /// Fast path of encoding: writes the databag entries and secret slots into `encoder`, or
+    /// declines (before any secret is routed).
+    #[doc(hidden)]
+    fn __encode_bag(&self, encoder: &mut __private::Encoder) -> Result<(), __private::Fallback> {
+        let _ = encoder;
+        Err(__private::Fallback)
+    }
+
     /// Encodes into a plaintext databag. Fails with [`ErrorKind::SecretNotRouted`] when a
-    /// secret field has a value: those go through [`Databag::split`].
+    /// secret field has a value: those go through [`Databag::to_bag_routed`] or
+    /// [`Databag::split`].
     fn to_bag(&self) -> Result<Bag, Error> {
+        let mut encoder = __private::Encoder::new();
+        if self.__encode_bag(&mut encoder).is_ok() {
+            if let Some(slot) = encoder.slots().first() {
+                return Err(secret::not_routed(slot));
+            }
+            return encoder.finish(&mut |_| unreachable_route());
+        }
         let split = self.split()?;
         if let Some(slot) = split.secrets.first() {
             return Err(secret::not_routed(slot));
         }
         Ok(split.into_bag())
+    }
+
+    /// Encodes into a plaintext databag, handing each secret group's content to `route`,
+    /// which stores it (in a Juju Secret, found by its label) and returns its URI; the URI
+    /// goes under the group's `secret-<group>` key of the same object.
+    ///
+    /// The same databag as [`Databag::split`], [`Split::set_uri`] for every slot in order,
+    /// then [`Split::into_bag`], without building the JSON tree in between. `route` is
+    /// called once per slot, in the split's order, and only after the whole value has been
+    /// encoded; its first error is returned as it is.
+    ///
+    /// ```
+    /// use databag::{Databag, SecretUri, Secret, Unknown};
+    ///
+    /// #[derive(Databag)]
+    /// struct Answer {
+    ///     endpoints: String,
+    ///     #[databag(secret_uri = "user")]
+    ///     secret_user: Option<SecretUri>,
+    ///     #[databag(secret = "user")]
+    ///     password: Option<Secret<String>>,
+    /// }
+    ///
+    /// let answer = Answer {
+    ///     endpoints: "10.0.0.1:6379".into(),
+    ///     secret_user: None,
+    ///     password: Some(Secret::new("pw".into())),
+    /// };
+    /// let bag = answer.to_bag_routed(&mut |slot| {
+    ///     assert_eq!(slot.group, "user");
+    ///     assert_eq!(slot.content["password"], "pw");
+    ///     SecretUri::parse("secret:d2fjn1fmp25004or68b0") // secret-add would go here
+    /// })?;
+    /// assert_eq!(bag["secret-user"], "secret:d2fjn1fmp25004or68b0");
+    /// assert!(!bag.values().any(|v| v.contains("pw")));
+    /// # Ok::<(), databag::Error>(())
+    /// ```
+    fn to_bag_routed(
+        &self,
+        route: &mut dyn FnMut(&SecretSlot) -> Result<SecretUri, Error>,
+    ) -> Result<Bag, Error> {
+        let mut encoder = __private::Encoder::new();
+        if self.__encode_bag(&mut encoder).is_ok() {
+            return encoder.finish(route);
+        }
+        route_split(self.split()?, route)
     }
 
     /// Separates the plaintext databag from the content of each secret group.
@@ -196,6 +258,26 @@ pub trait Databag: Sized {
     }
 }
 
+/// The checked path of `to_bag_routed`: each slot routed, its URI set, then the databag.
+fn route_split(
+    mut split: Split,
+    route: &mut dyn FnMut(&SecretSlot) -> Result<SecretUri, Error>,
+) -> Result<Bag, Error> {
+    for index in 0..split.secrets.len() {
+        let uri = route(&split.secrets[index])?;
+        split.set_uri(index, &uri)?;
+    }
+    Ok(split.into_bag())
+}
+
+/// The route of a databag that has no secret slot: never called.
+fn unreachable_route() -> Result<SecretUri, Error> {
+    Err(Error::custom(
+        Path::root(),
+        "no secret to route (a bug in databag: a slot was routed after the check)",
+    ))
+}
+
 /// A databag with several wire versions told apart by a tag key (`version`).
 ///
 /// Implemented by `#[derive(Databag)]` on an enum with `#[databag(tag = "...")]` whose variants
@@ -215,6 +297,15 @@ pub trait Versioned: Sized {
 
     /// Encodes into a plaintext databag; see [`Databag::to_bag`].
     fn to_bag(&self) -> Result<Bag, Error>;
+
+    /// Encodes into a plaintext databag with its secrets routed; see
+    /// [`Databag::to_bag_routed`].
+    fn to_bag_routed(
+        &self,
+        route: &mut dyn FnMut(&SecretSlot) -> Result<SecretUri, Error>,
+    ) -> Result<Bag, Error> {
+        route_split(self.split()?, route)
+    }
 
     /// JSON Schema of the databag: a choice between the versions, discriminated by the tag.
     fn json_schema() -> serde_json::Value {

@@ -8,7 +8,9 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 use zeroize::Zeroize;
 
+use crate::__private::Encoder;
 use crate::__private::WireValue;
+use crate::__private::encode::{write_list, write_map};
 use crate::__private::fast::{
     Fallback, OptionVisitor, declined, deserialize_list, deserialize_map, json_content,
 };
@@ -16,6 +18,7 @@ use crate::error::{Error, ErrorKind, Path};
 use crate::secret::{Secret, SecretResolver, SecretUri};
 use crate::shape::Kind;
 use crate::wire::parse_integer;
+use crate::wire::python::{write_string, write_value};
 
 /// `"true"` / `"false"`, exactly: the only boolean spellings a databag or a secret carries.
 fn parse_bool(text: &str) -> Option<bool> {
@@ -90,6 +93,16 @@ impl WireValue for String {
     fn resolve_fast(&mut self, _: &mut dyn SecretResolver) -> Result<(), Fallback> {
         Ok(())
     }
+
+    fn write_json(&self, out: &mut String, _: &mut Encoder) -> Result<(), Fallback> {
+        write_string(out, self);
+        Ok(())
+    }
+
+    fn write_plain(&self, out: &mut String) -> Result<(), Fallback> {
+        out.push_str(self);
+        Ok(())
+    }
 }
 
 impl WireValue for bool {
@@ -127,6 +140,15 @@ impl WireValue for bool {
     }
 
     fn resolve_fast(&mut self, _: &mut dyn SecretResolver) -> Result<(), Fallback> {
+        Ok(())
+    }
+
+    fn write_json(&self, out: &mut String, _: &mut Encoder) -> Result<(), Fallback> {
+        self.write_plain(out)
+    }
+
+    fn write_plain(&self, out: &mut String) -> Result<(), Fallback> {
+        out.push_str(if *self { "true" } else { "false" });
         Ok(())
     }
 }
@@ -168,6 +190,17 @@ impl WireValue for i64 {
     fn resolve_fast(&mut self, _: &mut dyn SecretResolver) -> Result<(), Fallback> {
         Ok(())
     }
+
+    fn write_json(&self, out: &mut String, _: &mut Encoder) -> Result<(), Fallback> {
+        self.write_plain(out)
+    }
+
+    fn write_plain(&self, out: &mut String) -> Result<(), Fallback> {
+        use std::fmt::Write;
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{self}");
+        Ok(())
+    }
 }
 
 impl WireValue for Value {
@@ -198,6 +231,15 @@ impl WireValue for Value {
     }
 
     fn resolve_fast(&mut self, _: &mut dyn SecretResolver) -> Result<(), Fallback> {
+        Ok(())
+    }
+
+    fn is_null(&self) -> bool {
+        Value::is_null(self)
+    }
+
+    fn write_json(&self, out: &mut String, _: &mut Encoder) -> Result<(), Fallback> {
+        write_value(out, self);
         Ok(())
     }
 }
@@ -243,6 +285,16 @@ impl WireValue for SecretUri {
     }
 
     fn resolve_fast(&mut self, _: &mut dyn SecretResolver) -> Result<(), Fallback> {
+        Ok(())
+    }
+
+    fn write_json(&self, out: &mut String, _: &mut Encoder) -> Result<(), Fallback> {
+        write_string(out, self.as_str());
+        Ok(())
+    }
+
+    fn write_plain(&self, out: &mut String) -> Result<(), Fallback> {
+        out.push_str(self.as_str());
         Ok(())
     }
 }
@@ -291,6 +343,24 @@ impl<T: WireValue + Zeroize> WireValue for Secret<T> {
 
     fn from_content(text: &str) -> Option<Self> {
         T::from_content(text).map(Secret::new)
+    }
+
+    fn is_absent(&self) -> bool {
+        self.expose_secret().is_absent()
+    }
+
+    fn is_null(&self) -> bool {
+        self.expose_secret().is_null()
+    }
+
+    // Only ever called for a secret's content (`content_text`): the derive refuses a `Secret`
+    // outside a secret field, so no plaintext databag value is written from here.
+    fn write_json(&self, out: &mut String, encoder: &mut Encoder) -> Result<(), Fallback> {
+        self.expose_secret().write_json(out, encoder)
+    }
+
+    fn write_plain(&self, out: &mut String) -> Result<(), Fallback> {
+        self.expose_secret().write_plain(out)
     }
 }
 
@@ -343,6 +413,31 @@ impl<T: WireValue> WireValue for Option<T> {
             None => Ok(()),
         }
     }
+
+    fn is_absent(&self) -> bool {
+        self.as_ref().is_none_or(T::is_absent)
+    }
+
+    fn is_null(&self) -> bool {
+        self.as_ref().is_some_and(T::is_null)
+    }
+
+    fn write_json(&self, out: &mut String, encoder: &mut Encoder) -> Result<(), Fallback> {
+        match self {
+            Some(value) => value.write_json(out, encoder),
+            None => {
+                out.push_str("null");
+                Ok(())
+            }
+        }
+    }
+
+    fn write_plain(&self, out: &mut String) -> Result<(), Fallback> {
+        match self {
+            Some(value) => value.write_plain(out),
+            None => Err(Fallback),
+        }
+    }
 }
 
 impl<T: WireValue> WireValue for Vec<T> {
@@ -380,6 +475,10 @@ impl<T: WireValue> WireValue for Vec<T> {
     fn resolve_fast(&mut self, resolver: &mut dyn SecretResolver) -> Result<(), Fallback> {
         self.iter_mut()
             .try_for_each(|item| item.resolve_fast(resolver))
+    }
+
+    fn write_json(&self, out: &mut String, encoder: &mut Encoder) -> Result<(), Fallback> {
+        write_list(out, self, encoder)
     }
 }
 
@@ -424,6 +523,10 @@ impl<T: WireValue> WireValue for BTreeMap<String, T> {
     fn resolve_fast(&mut self, resolver: &mut dyn SecretResolver) -> Result<(), Fallback> {
         self.values_mut()
             .try_for_each(|item| item.resolve_fast(resolver))
+    }
+
+    fn write_json(&self, out: &mut String, encoder: &mut Encoder) -> Result<(), Fallback> {
+        write_map(out, self, encoder)
     }
 }
 

@@ -5,7 +5,7 @@
 //! where the shape says so (a `json` field, or a kind that is not a string), so `"123"` stays a
 //! string where a string is declared; booleans are exactly `"true"`/`"false"`.
 
-mod python;
+pub(crate) mod python;
 
 use serde_json::Value;
 

@@ -1,7 +1,8 @@
 //! The derive's fast path against the checked path, input by input.
 //!
-//! `from_bag` and `join` first try the fast path (JSON straight into the typed struct) and
-//! take the checked path (through the shape, with error paths) when it declines. That is only
+//! `from_bag`, `join`, `to_bag` and `to_bag_routed` first try the fast path (JSON straight
+//! into the typed struct, the typed struct straight into databag text) and take the checked
+//! path (through the shape and a JSON tree, with error paths) when it declines. That is only
 //! sound if the fast path, whenever it answers, answers exactly what the checked path does:
 //! these properties check it on arbitrary databags and secrets, for the generated
 //! `valkey_client` structs and for a derived struct that uses every field type and attribute.
@@ -10,7 +11,10 @@
 
 use std::collections::BTreeMap;
 
-use databag::{Bag, Databag, MapResolver, Secret, SecretContent, SecretUri, Unknown, Value};
+use databag::__private::Encoder;
+use databag::{
+    Bag, Databag, Error, MapResolver, Secret, SecretContent, SecretSlot, SecretUri, Unknown, Value,
+};
 use proptest::prelude::*;
 use valkey_client::valkey_client::{Response, v0, v1};
 
@@ -307,6 +311,54 @@ fn agree_on_join<T: Databag + PartialEq + std::fmt::Debug>(
     Ok(true)
 }
 
+/// A slot as the route sees it.
+fn seen(slot: &SecretSlot) -> (String, String, SecretContent) {
+    (
+        slot.path.to_string(),
+        slot.group.clone(),
+        slot.content.clone(),
+    )
+}
+
+/// The URI the test's route gives the `n`th slot.
+fn routed_uri(n: usize) -> Result<SecretUri, Error> {
+    SecretUri::parse(&format!("secret:d2fjn1fmp25004or6{n:03}"))
+}
+
+/// Whenever the fast encoder answers, it writes the checked path's bytes and hands the route
+/// the same slots in the same order (the checked path: `split`, `set_uri` for each slot in
+/// order, `into_bag`).
+fn agree_on_encode<T: Databag>(value: &T) -> Result<bool, TestCaseError> {
+    let mut encoder = Encoder::new();
+    if value.__encode_bag(&mut encoder).is_err() {
+        return Ok(false);
+    }
+    let mut fast_slots = Vec::new();
+    let fast = encoder.finish(&mut |slot| {
+        fast_slots.push(seen(slot));
+        routed_uri(fast_slots.len())
+    });
+    let mut checked_slots = Vec::new();
+    let checked = value.split().and_then(|mut split| {
+        for index in 0..split.secrets.len() {
+            checked_slots.push(seen(&split.secrets[index]));
+            split.set_uri(index, &routed_uri(checked_slots.len())?)?;
+        }
+        Ok(split.into_bag())
+    });
+    prop_assert_eq!(&fast, &checked);
+    prop_assert_eq!(fast_slots, checked_slots);
+    let unrouted = value
+        .split()
+        .ok()
+        .and_then(|split| match split.secrets.first() {
+            Some(_) => None,
+            None => Some(split.into_bag()),
+        });
+    prop_assert_eq!(value.to_bag().ok(), unrouted, "to_bag");
+    Ok(true)
+}
+
 const CASES: u32 = 2048;
 
 /// Runs `check` on `CASES` inputs; fails on a disagreement, and when the fast path answered
@@ -390,6 +442,44 @@ fn responses_agree_as_json_objects() {
             ("requests".to_owned(), format!("[{text}]")),
         ]);
         agree_on_decode::<v1::ProviderAppData>(&bag)
+    });
+}
+
+#[test]
+fn everything_encodes_the_same_on_both_paths() {
+    differential(
+        (everything_bag(), resolver()),
+        CASES / 20,
+        |(bag, resolver)| match Everything::__join_checked(&bag, &mut resolver.clone()) {
+            Ok(value) => agree_on_encode(&value),
+            Err(_) => Ok(false),
+        },
+    );
+}
+
+#[test]
+fn valkey_providers_encode_the_same_on_both_paths() {
+    let strategy = (
+        json_list(RESPONSE_KEYS),
+        bag(RESPONSE_KEYS, scalar_text()),
+        resolver(),
+    );
+    differential(strategy, CASES / 20, |(requests, flat, resolver)| {
+        let bag = Bag::from([
+            ("version".to_owned(), "v1".to_owned()),
+            ("requests".to_owned(), requests),
+        ]);
+        let mut answered = false;
+        if let Ok(value) = v1::ProviderAppData::__join_checked(&bag, &mut resolver.clone()) {
+            answered |= agree_on_encode(&value)?;
+        }
+        if let Ok(value) = v0::ProviderAppData::__join_checked(&flat, &mut resolver.clone()) {
+            answered |= agree_on_encode(&value)?;
+        }
+        if let Ok(value) = v0::RequirerAppData::__from_bag_checked(&flat) {
+            agree_on_encode(&value)?;
+        }
+        Ok(answered)
     });
 }
 
@@ -583,4 +673,51 @@ fn every_field_type_takes_the_fast_path() {
         joined.tls_ca.as_ref().map(|c| c.expose_secret().as_str()),
         Some("CA")
     );
+}
+
+#[test]
+fn real_answers_encode_on_the_fast_path_and_unknown_keys_that_shadow_fields_decline() {
+    let bag = seed_provider_bag();
+    let mut secrets = MapResolver::new();
+    secrets.insert(
+        &uri(0),
+        SecretContent::from([
+            ("username".to_owned(), "relation-0".to_owned()),
+            ("password".to_owned(), "pw".to_owned()),
+        ]),
+    );
+    secrets.insert(
+        &uri(1),
+        SecretContent::from([("tls".to_owned(), "false".to_owned())]),
+    );
+    let value = v1::ProviderAppData::__join_checked(&bag, &mut secrets).expect("joins");
+    assert!(
+        matches!(agree_on_encode(&value), Ok(true)),
+        "the fast encoder answers, and agrees"
+    );
+    let mut routed = Vec::new();
+    let written = value
+        .to_bag_routed(&mut |slot| {
+            routed.push(seen(slot));
+            routed_uri(routed.len())
+        })
+        .expect("encodes");
+    assert_eq!(routed.len(), 2, "user and tls");
+    assert_eq!(routed[0].0, "requests[0]");
+    assert!(!written.values().any(|text| text.contains("pw")));
+    assert!(written["requests"].contains(r#""secret-user": "secret:d2fjn1fmp25004or6001""#));
+    assert!(written["requests"].contains(r#""x-charm": [1, 2]"#));
+
+    // An unknown key spelled like a declared (secret) field: the checked path routes it as a
+    // secret; the fast path declines rather than guess, and the answer is the checked one.
+    let mut shadowed = value;
+    shadowed.requests[0]
+        .extra
+        .insert("password".to_owned(), Value::String("pw2".to_owned()));
+    let mut encoder = Encoder::new();
+    assert!(shadowed.__encode_bag(&mut encoder).is_err());
+    let written = shadowed
+        .to_bag_routed(&mut |_| routed_uri(0))
+        .expect("encodes");
+    assert!(!written["requests"].contains("pw2"), "never in plaintext");
 }

@@ -121,6 +121,8 @@ fn expand_struct(cont: &Container, fields: &[Field]) -> TokenStream {
     let from_bag_fast = fast.bag_reader();
     let resolve_fast = fast.secret_filler();
     let deserialize_wire = fast.object_reader();
+    let encode_bag = fast.bag_writer();
+    let write_json = fast.object_writer();
 
     quote! {
         #[automatically_derived]
@@ -154,6 +156,8 @@ fn expand_struct(cont: &Container, fields: &[Field]) -> TokenStream {
             #from_bag_fast
 
             #resolve_fast
+
+            #encode_bag
         }
 
         #[automatically_derived]
@@ -175,6 +179,8 @@ fn expand_struct(cont: &Container, fields: &[Field]) -> TokenStream {
             }
 
             #deserialize_wire
+
+            #write_json
         }
     }
 }
@@ -265,18 +271,19 @@ fn expand_enum(cont: &Container, variants: &[Variant]) -> TokenStream {
     };
     let from_bag_arms = select_arms(quote!(from_bag(bag)));
     let join_arms = select_arms(quote!(join(bag, resolver)));
-    let delegate_arms = |method: TokenStream| -> Vec<TokenStream> {
+    let delegate_arms = |call: TokenStream| -> Vec<TokenStream> {
         variants
             .iter()
             .map(|variant| {
                 let ty = variant.ty;
                 let var = variant.ident;
-                quote!(Self::#var(inner) => <#ty as _databag::Databag>::#method(inner),)
+                quote!(Self::#var(inner) => <#ty as _databag::Databag>::#call,)
             })
             .collect()
     };
-    let split_arms = delegate_arms(quote!(split));
-    let to_bag_arms = delegate_arms(quote!(to_bag));
+    let split_arms = delegate_arms(quote!(split(inner)));
+    let to_bag_arms = delegate_arms(quote!(to_bag(inner)));
+    let to_bag_routed_arms = delegate_arms(quote!(to_bag_routed(inner, route)));
 
     quote! {
         #[automatically_derived]
@@ -315,6 +322,15 @@ fn expand_enum(cont: &Container, variants: &[Variant]) -> TokenStream {
             fn to_bag(&self) -> _p::Result<_databag::Bag, _databag::Error> {
                 match self {
                     #(#to_bag_arms)*
+                }
+            }
+
+            fn to_bag_routed(
+                &self,
+                route: &mut dyn FnMut(&_databag::SecretSlot) -> _p::Result<_databag::SecretUri, _databag::Error>,
+            ) -> _p::Result<_databag::Bag, _databag::Error> {
+                match self {
+                    #(#to_bag_routed_arms)*
                 }
             }
         }

@@ -12,7 +12,7 @@ pub fn python_json(value: &Value) -> String {
     out
 }
 
-fn write_value(out: &mut String, value: &Value) {
+pub(crate) fn write_value(out: &mut String, value: &Value) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
@@ -46,32 +46,79 @@ fn write_value(out: &mut String, value: &Value) {
 
 /// Python's `ESCAPE_ASCII`: `"` and `\`, the short escapes, and everything outside `' '..='~'`
 /// as lowercase `\uXXXX`.
-fn write_string(out: &mut String, text: &str) {
+pub(crate) fn write_string(out: &mut String, text: &str) {
     out.push('"');
-    // Most text is printable ASCII: copy runs of it whole, escape the rest char by char.
-    let plain = |b: &u8| (b' '..=b'~').contains(b) && *b != b'"' && *b != b'\\';
-    let run = text.bytes().take_while(plain).count();
-    out.push_str(&text[..run]);
-    for c in text[run..].chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            _ => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    // Writing to a String cannot fail.
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
+    // Most text is printable ASCII: copy each run of it whole, escape what lies between.
+    let mut rest = text;
+    while let Some(at) = first_escape(rest.as_bytes()) {
+        out.push_str(&rest[..at]);
+        let mut chars = rest[at..].chars();
+        if let Some(c) = chars.next() {
+            write_escaped(out, c);
+        }
+        rest = chars.as_str();
+    }
+    out.push_str(rest);
+    out.push('"');
+}
+
+/// The index of the first byte that starts an escape. Eight bytes at a time while none does
+/// (each test is exact for every byte of the word, so a clean word is clean), then byte by byte.
+fn first_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |word: u64| word.wrapping_sub(ONES) & !word & HIGH;
+    let mut start = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+        let special = below_space
+            | (word & HIGH)
+            | has_zero(word ^ (ONES * 0x7f))
+            | has_zero(word ^ (ONES * u64::from(b'"')))
+            | has_zero(word ^ (ONES * u64::from(b'\\')));
+        if special != 0 {
+            break;
+        }
+        start += 8;
+    }
+    bytes[start..]
+        .iter()
+        .position(|&b| NEEDS_ESCAPE[usize::from(b)])
+        .map(|at| start + at)
+}
+
+/// The bytes that start an escape: outside `' '..='~'` (controls, and every byte of a
+/// non-ASCII character), `"` and `\`.
+static NEEDS_ESCAPE: [bool; 256] = {
+    let mut table = [true; 256];
+    let mut byte = b' ';
+    while byte <= b'~' {
+        table[byte as usize] = byte == b'"' || byte == b'\\';
+        byte += 1;
+    }
+    table
+};
+
+fn write_escaped(out: &mut String, c: char) {
+    match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\u{8}' => out.push_str("\\b"),
+        '\u{c}' => out.push_str("\\f"),
+        _ => {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                // Writing to a String cannot fail.
+                let _ = write!(out, "\\u{unit:04x}");
             }
         }
     }
-    out.push('"');
 }
 
 fn write_number(out: &mut String, number: &Number) {
@@ -127,6 +174,35 @@ fn python_float(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_word_scan_finds_the_same_first_escape_as_the_byte_scan() {
+        let naive = |bytes: &[u8]| bytes.iter().position(|&b| NEEDS_ESCAPE[usize::from(b)]);
+        let specials = [0x00u8, 0x1f, b'"', b'\\', 0x7f, 0x80, 0xc3, 0xff];
+        for len in 0..20 {
+            for at in 0..=len {
+                for special in specials {
+                    let mut bytes = vec![b'a'; len];
+                    if at < len {
+                        bytes[at] = special;
+                    }
+                    // Neighbours of the special values that need no escape.
+                    bytes
+                        .iter_mut()
+                        .step_by(3)
+                        .filter(|b| **b == b'a')
+                        .for_each(|b| *b = b' ');
+                    bytes
+                        .iter_mut()
+                        .skip(1)
+                        .step_by(5)
+                        .filter(|b| **b == b'a')
+                        .for_each(|b| *b = b'~');
+                    assert_eq!(first_escape(&bytes), naive(&bytes), "{bytes:?}");
+                }
+            }
+        }
+    }
     use serde_json::json;
 
     // Expected strings are `python3 -c 'import json; print(json.dumps(...))'` output.

@@ -1,7 +1,8 @@
 //! The fast path of a struct: a serde visitor for its JSON object form, a direct reader of its
-//! databag form, and typed secret resolution. Each returns exactly what the checked path
-//! (`__from_object` over the shape) returns, or declines (`_p::Fallback`), and the runtime then
-//! takes the checked path for the result or the error; see the runtime's `__private::fast`.
+//! databag form, typed secret resolution, and direct writers of both forms. Each returns
+//! exactly what the checked path (`__from_object` / `__to_object` over the shape) returns, or
+//! declines (`_p::Fallback`), and the runtime then takes the checked path for the result or
+//! the error; see the runtime's `__private::fast` and `__private::encode`.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
@@ -227,6 +228,122 @@ impl Fast<'_> {
                 __resolver: &mut dyn _databag::SecretResolver,
             ) -> _p::Result<(), _p::Fallback> {
                 <Self as _databag::Databag>::__resolve_fast(self, __resolver)
+            }
+        }
+    }
+}
+
+impl Fast<'_> {
+    /// `_p::check_unknown(...)`: unknown keys spelled like a declared field decline.
+    fn check_unknown(&self) -> Option<TokenStream> {
+        let member = self.flatten?.ident;
+        let known = self.declared.iter().flat_map(|field| spellings(field));
+        Some(quote!(_p::check_unknown(&self.#member, &[#(#known),*])?;))
+    }
+
+    /// Opens this object's secret slots from its secret fields, in declaration order (the
+    /// checked path's `split_in` order).
+    fn open_slots(&self) -> TokenStream {
+        let fills = self.declared.iter().filter_map(|field| {
+            let group = field.attrs.secret.as_ref()?;
+            let (member, name) = (field.ident, &field.name);
+            Some(quote! {
+                if let _p::Option::Some(__text) = _p::content_text(&self.#member)? {
+                    __enc.secret(__first, #group, #name, __text);
+                }
+            })
+        });
+        quote! {
+            let __first = __enc.slot_count();
+            #(#fills)*
+        }
+    }
+
+    /// `__encode_bag`: each field into its databag entry; a group with a slot gets the
+    /// slot's URI under its `secret_uri` field.
+    pub fn bag_writer(&self) -> TokenStream {
+        let check = self.check_unknown();
+        let slots = self.open_slots();
+        let writes = self
+            .declared
+            .iter()
+            .filter(|field| field.attrs.secret.is_none())
+            .map(|field| {
+                let (member, name) = (field.ident, &field.name);
+                let json = field.attrs.json.is_some();
+                let value = quote!(__enc.bag_value(#name, #json, &self.#member)?;);
+                match &field.attrs.secret_uri {
+                    Some(group) => quote! {
+                        match __enc.own_slot(__first, #group) {
+                            _p::Option::Some(__slot) => __enc.bag_uri(#name, __slot),
+                            _p::Option::None => { #value }
+                        }
+                    },
+                    None => value,
+                }
+            });
+        let unknown = self.flatten.map(|field| {
+            let member = field.ident;
+            quote!(__enc.bag_unknown(&self.#member);)
+        });
+        quote! {
+            fn __encode_bag(&self, __enc: &mut _p::Encoder) -> _p::Result<(), _p::Fallback> {
+                #check
+                #slots
+                #(#writes)*
+                #unknown
+                _p::Result::Ok(())
+            }
+        }
+    }
+
+    /// `WireValue::write_json`: the object as `json.dumps` writes it, declared fields in
+    /// order (absent ones left out), then the unknown keys.
+    pub fn object_writer(&self) -> TokenStream {
+        let check = self.check_unknown();
+        let slots = self.open_slots();
+        let writes = self
+            .declared
+            .iter()
+            .filter(|field| field.attrs.secret.is_none())
+            .map(|field| {
+                let (member, name) = (field.ident, &field.name);
+                let value = quote! {
+                    if !_p::WireValue::is_absent(&self.#member) {
+                        _p::write_key(__out, &mut __separate, #name);
+                        __enc.enter(#name);
+                        _p::WireValue::write_json(&self.#member, __out, __enc)?;
+                        __enc.leave();
+                    }
+                };
+                match &field.attrs.secret_uri {
+                    Some(group) => quote! {
+                        if let _p::Option::Some(__slot) = __enc.own_slot(__first, #group) {
+                            _p::write_key(__out, &mut __separate, #name);
+                            __enc.mark(__out, __slot);
+                        } else #value
+                    },
+                    None => value,
+                }
+            });
+        let unknown = self.flatten.map(|field| {
+            let member = field.ident;
+            quote!(_p::write_unknown(__out, &mut __separate, &self.#member);)
+        });
+        quote! {
+            fn write_json(
+                &self,
+                __out: &mut _p::String,
+                __enc: &mut _p::Encoder,
+            ) -> _p::Result<(), _p::Fallback> {
+                #check
+                #slots
+                __out.push('{');
+                let mut __separate = false;
+                #(#writes)*
+                #unknown
+                __out.push('}');
+                _p::Result::Ok(())
             }
         }
     }

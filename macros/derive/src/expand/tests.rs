@@ -284,6 +284,36 @@ fn struct_expansion() {
                     _p::WireValue::resolve_fast(&mut self.requests, __resolver)?;
                     _p::Result::Ok(())
                 }
+                fn __encode_bag(&self, __enc: &mut _p::Encoder) -> _p::Result<(), _p::Fallback> {
+                    _p::check_unknown(
+                        &self.extra,
+                        &[
+                            "request-id",
+                            "version",
+                            "sentinel-endpoints",
+                            "sentinel_endpoints",
+                            "password",
+                            "secret-user",
+                            "requests",
+                        ],
+                    )?;
+                    let __first = __enc.slot_count();
+                    if let _p::Option::Some(__text) = _p::content_text(&self.password)? {
+                        __enc.secret(__first, "user", "password", __text);
+                    }
+                    __enc.bag_value("request-id", false, &self.request_id)?;
+                    __enc.bag_value("version", false, &self.version)?;
+                    __enc.bag_value("sentinel-endpoints", false, &self.sentinel_endpoints)?;
+                    match __enc.own_slot(__first, "user") {
+                        _p::Option::Some(__slot) => __enc.bag_uri("secret-user", __slot),
+                        _p::Option::None => {
+                            __enc.bag_value("secret-user", false, &self.secret_user)?;
+                        }
+                    }
+                    __enc.bag_value("requests", true, &self.requests)?;
+                    __enc.bag_unknown(&self.extra);
+                    _p::Result::Ok(())
+                }
             }
             #[automatically_derived]
             impl _p::WireValue for Response {
@@ -426,6 +456,66 @@ fn struct_expansion() {
                 ) -> _p::Result<(), _p::Fallback> {
                     <Self as _databag::Databag>::__resolve_fast(self, __resolver)
                 }
+                fn write_json(
+                    &self,
+                    __out: &mut _p::String,
+                    __enc: &mut _p::Encoder,
+                ) -> _p::Result<(), _p::Fallback> {
+                    _p::check_unknown(
+                        &self.extra,
+                        &[
+                            "request-id",
+                            "version",
+                            "sentinel-endpoints",
+                            "sentinel_endpoints",
+                            "password",
+                            "secret-user",
+                            "requests",
+                        ],
+                    )?;
+                    let __first = __enc.slot_count();
+                    if let _p::Option::Some(__text) = _p::content_text(&self.password)? {
+                        __enc.secret(__first, "user", "password", __text);
+                    }
+                    __out.push('{');
+                    let mut __separate = false;
+                    if !_p::WireValue::is_absent(&self.request_id) {
+                        _p::write_key(__out, &mut __separate, "request-id");
+                        __enc.enter("request-id");
+                        _p::WireValue::write_json(&self.request_id, __out, __enc)?;
+                        __enc.leave();
+                    }
+                    if !_p::WireValue::is_absent(&self.version) {
+                        _p::write_key(__out, &mut __separate, "version");
+                        __enc.enter("version");
+                        _p::WireValue::write_json(&self.version, __out, __enc)?;
+                        __enc.leave();
+                    }
+                    if !_p::WireValue::is_absent(&self.sentinel_endpoints) {
+                        _p::write_key(__out, &mut __separate, "sentinel-endpoints");
+                        __enc.enter("sentinel-endpoints");
+                        _p::WireValue::write_json(&self.sentinel_endpoints, __out, __enc)?;
+                        __enc.leave();
+                    }
+                    if let _p::Option::Some(__slot) = __enc.own_slot(__first, "user") {
+                        _p::write_key(__out, &mut __separate, "secret-user");
+                        __enc.mark(__out, __slot);
+                    } else if !_p::WireValue::is_absent(&self.secret_user) {
+                        _p::write_key(__out, &mut __separate, "secret-user");
+                        __enc.enter("secret-user");
+                        _p::WireValue::write_json(&self.secret_user, __out, __enc)?;
+                        __enc.leave();
+                    }
+                    if !_p::WireValue::is_absent(&self.requests) {
+                        _p::write_key(__out, &mut __separate, "requests");
+                        __enc.enter("requests");
+                        _p::WireValue::write_json(&self.requests, __out, __enc)?;
+                        __enc.leave();
+                    }
+                    _p::write_unknown(__out, &mut __separate, &self.extra);
+                    __out.push('}');
+                    _p::Result::Ok(())
+                }
             }
         };
     };
@@ -499,6 +589,16 @@ fn enum_expansion() {
                     match self {
                         Self::V0(inner) => <v0::Requirer as _databag::Databag>::to_bag(inner),
                         Self::V1(inner) => <v1::Requirer as _databag::Databag>::to_bag(inner),
+                    }
+                }
+
+                fn to_bag_routed(
+                    &self,
+                    route: &mut dyn FnMut(&_databag::SecretSlot) -> _p::Result<_databag::SecretUri, _databag::Error>,
+                ) -> _p::Result<_databag::Bag, _databag::Error> {
+                    match self {
+                        Self::V0(inner) => <v0::Requirer as _databag::Databag>::to_bag_routed(inner, route),
+                        Self::V1(inner) => <v1::Requirer as _databag::Databag>::to_bag_routed(inner, route),
                     }
                 }
             }
