@@ -42,6 +42,18 @@
 //! # Ok::<(), databag::Error>(())
 //! ```
 //!
+//! ## One set of wire rules, two paths
+//!
+//! The wire rules live in one place: the [`Shape`] of each struct, read by the *checked path*
+//! (databag → JSON tree → struct, and back), which names the place of every error
+//! (`requests[1].secret-user: ...`). Beside it the derive emits a *fast path* for the same
+//! struct: serde visitors from the databag text straight into the typed fields, typed secret
+//! resolution, and a writer from the fields straight into Python-style JSON. The fast path
+//! answers only when it is sure to give the checked path's exact result; on anything else (an
+//! error, an unusual shape, a hand-written impl) it declines before any side effect, and the
+//! checked path runs. So errors read the same either way, and speed never changes an answer:
+//! `tests/tests/fast_path.rs` checks the two against each other on arbitrary input.
+//!
 //! Modules: [`shape`] (the layout model every part reads), [`wire`] (the reference library's
 //! string encoding), [`secret`] (secret values, URIs, labels, split and join), [`schema`]
 //! (JSON Schema), [`juju`] (hook-tool and in-memory backends). The derive's attributes are

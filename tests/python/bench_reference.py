@@ -37,7 +37,7 @@ def databag(n):
 
 def best(n, iterations, f):
     rounds = []
-    for _ in range(5):
+    for _ in range(11):
         start = time.perf_counter_ns()
         for _ in range(iterations):
             f()

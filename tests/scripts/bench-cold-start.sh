@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs="${RUNS:-21}"
 bash tests/scripts/python-env.sh >/dev/null
+# GNU time measures peak memory (Debian package `time`, on the machine image already).
+command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
 cargo build --quiet --release -p databag-tests --bins
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

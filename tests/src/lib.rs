@@ -5,6 +5,7 @@
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeExample;
 
+pub mod bench_input;
 pub mod bindings;
 pub mod juju_emu;
 pub mod python_driver;
