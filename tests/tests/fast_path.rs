@@ -487,6 +487,19 @@ fn uri(i: usize) -> SecretUri {
     SecretUri::parse(URIS[i]).expect("uri")
 }
 
+/// A resolver holding each `(i, content)`'s content under `URIS[i]`.
+fn secrets_of(entries: &[(usize, &[(&str, &str)])]) -> MapResolver {
+    let mut resolver = MapResolver::new();
+    for (i, content) in entries {
+        let content = content
+            .iter()
+            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+            .collect();
+        resolver.insert(&uri(*i), content);
+    }
+    resolver
+}
+
 /// The v1 provider databag of the seed, with a charm's extra key inside the response.
 fn seed_provider_bag() -> Bag {
     Bag::from([
@@ -527,18 +540,10 @@ fn real_databags_take_the_fast_path() {
     assert_eq!(response.extra["x-charm"], serde_json::json!([1, 2]));
     assert_eq!(fast.extra["x-top"], "kept");
 
-    let mut secrets = MapResolver::new();
-    secrets.insert(
-        &uri(0),
-        SecretContent::from([
-            ("username".to_owned(), "relation-0".to_owned()),
-            ("password".to_owned(), "pw".to_owned()),
-        ]),
-    );
-    secrets.insert(
-        &uri(1),
-        SecretContent::from([("tls".to_owned(), "true".to_owned())]),
-    );
+    let mut secrets = secrets_of(&[
+        (0, &[("username", "relation-0"), ("password", "pw")]),
+        (1, &[("tls", "true")]),
+    ]);
     let mut joined = fast;
     joined
         .__resolve_fast(&mut secrets)
@@ -649,18 +654,10 @@ fn every_field_type_takes_the_fast_path() {
     assert_eq!(fast.tls_ca, None);
     assert_eq!(fast.extra.keys().collect::<Vec<_>>(), ["x-a"]);
 
-    let mut secrets = MapResolver::new();
-    secrets.insert(
-        &uri(2),
-        SecretContent::from([
-            ("password".to_owned(), "pw".to_owned()),
-            ("port".to_owned(), "6379".to_owned()),
-        ]),
-    );
-    secrets.insert(
-        &uri(1),
-        SecretContent::from([("tls-ca".to_owned(), "CA".to_owned())]),
-    );
+    let mut secrets = secrets_of(&[
+        (2, &[("password", "pw"), ("port", "6379")]),
+        (1, &[("tls-ca", "CA")]),
+    ]);
     let mut joined = fast;
     joined.__resolve_fast(&mut secrets).expect("resolves");
     assert_eq!(
@@ -678,18 +675,10 @@ fn every_field_type_takes_the_fast_path() {
 #[test]
 fn real_answers_encode_on_the_fast_path_and_unknown_keys_that_shadow_fields_decline() {
     let bag = seed_provider_bag();
-    let mut secrets = MapResolver::new();
-    secrets.insert(
-        &uri(0),
-        SecretContent::from([
-            ("username".to_owned(), "relation-0".to_owned()),
-            ("password".to_owned(), "pw".to_owned()),
-        ]),
-    );
-    secrets.insert(
-        &uri(1),
-        SecretContent::from([("tls".to_owned(), "false".to_owned())]),
-    );
+    let mut secrets = secrets_of(&[
+        (0, &[("username", "relation-0"), ("password", "pw")]),
+        (1, &[("tls", "false")]),
+    ]);
     let value = v1::ProviderAppData::__join_checked(&bag, &mut secrets).expect("joins");
     assert!(
         matches!(agree_on_encode(&value), Ok(true)),
