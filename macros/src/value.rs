@@ -12,7 +12,7 @@ use crate::__private::Encoder;
 use crate::__private::WireValue;
 use crate::__private::encode::{write_list, write_map};
 use crate::__private::fast::{
-    Fallback, OptionVisitor, declined, deserialize_list, deserialize_map, json_content,
+    Fallback, Key, OptionVisitor, declined, deserialize_list, deserialize_map, json_content,
 };
 use crate::error::{Error, ErrorKind, Path};
 use crate::secret::{Secret, SecretResolver, SecretUri};
@@ -268,8 +268,9 @@ impl WireValue for SecretUri {
     const PLAIN: bool = true;
 
     fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        SecretUri::parse(&text).map_err(|_| declined())
+        // Borrowed from the input when it has no escapes: only the URI itself is allocated.
+        let text = Key::deserialize(deserializer)?;
+        SecretUri::parse(text.as_str()).map_err(|_| declined())
     }
 
     fn from_plain(text: &str) -> Option<Self> {

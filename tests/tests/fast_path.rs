@@ -422,9 +422,11 @@ fn valkey_provider_v1_agrees() {
 
 #[test]
 fn valkey_flat_v0_agrees() {
+    // About 11% of random flat bags decode (they need `endpoints` and valid values
+    // throughout): the bound leaves room for the seed's luck.
     differential(
         (bag(RESPONSE_KEYS, scalar_text()), resolver()),
-        CASES / 10,
+        CASES / 20,
         |(bag, resolver)| {
             let decoded = agree_on_decode::<v0::ProviderAppData>(&bag)?;
             agree_on_join::<v0::ProviderAppData>(&bag, &resolver)?;
