@@ -70,10 +70,12 @@ fn expand_struct(cont: &Container, fields: &[Field]) -> TokenStream {
         quote_spanned!(field.ty.span()=> _p::put_unknown(&mut object, &self.#member);)
     });
 
-    // Locals are numbered, so that no field name can shadow `__object` or `__path`.
-    let locals: Vec<syn::Ident> = (0..declared.len())
-        .map(|i| syn::Ident::new(&format!("__field{i}"), Span::call_site()))
-        .collect();
+    let fast = fast::Fast {
+        ident,
+        declared: &declared,
+        flatten,
+    };
+    let locals = fast.locals();
     let reads = declared.iter().zip(&locals).map(|(field, local)| {
         let ty = field.ty;
         let name = &field.name;
@@ -113,11 +115,6 @@ fn expand_struct(cont: &Container, fields: &[Field]) -> TokenStream {
         }
     };
 
-    let fast = fast::Fast {
-        ident,
-        declared: &declared,
-        flatten,
-    };
     let from_bag_fast = fast.bag_reader();
     let resolve_fast = fast.secret_filler();
     let deserialize_wire = fast.object_reader();

@@ -20,7 +20,16 @@ pub struct Fast<'f> {
 }
 
 impl Fast<'_> {
-    fn locals(&self) -> Vec<syn::Ident> {
+    /// Declared fields that are not secret: the ones read from or written to the databag.
+    fn plain_fields(&self) -> impl Iterator<Item = &&Field<'_>> {
+        self.declared
+            .iter()
+            .filter(|field| field.attrs.secret.is_none())
+    }
+
+    /// One local per declared field, numbered, so that no field name can shadow the
+    /// expansion's own names (`__object`, `__path`, `__map`, ...).
+    pub fn locals(&self) -> Vec<syn::Ident> {
         (0..self.declared.len())
             .map(|i| syn::Ident::new(&format!("__field{i}"), Span::call_site()))
             .collect()
@@ -115,14 +124,10 @@ impl Fast<'_> {
                 }
             })
         });
-        let nested = self
-            .declared
-            .iter()
-            .filter(|field| field.attrs.secret.is_none())
-            .map(|field| {
-                let member = field.ident;
-                quote!(_p::WireValue::resolve_fast(&mut self.#member, __resolver)?;)
-            });
+        let nested = self.plain_fields().map(|field| {
+            let member = field.ident;
+            quote!(_p::WireValue::resolve_fast(&mut self.#member, __resolver)?;)
+        });
         quote! {
             fn __resolve_fast(
                 &mut self,
@@ -231,9 +236,7 @@ impl Fast<'_> {
             }
         }
     }
-}
 
-impl Fast<'_> {
     /// `_p::check_unknown(...)`: unknown keys spelled like a declared field decline.
     fn check_unknown(&self) -> Option<TokenStream> {
         let member = self.flatten?.ident;
@@ -264,24 +267,20 @@ impl Fast<'_> {
     pub fn bag_writer(&self) -> TokenStream {
         let check = self.check_unknown();
         let slots = self.open_slots();
-        let writes = self
-            .declared
-            .iter()
-            .filter(|field| field.attrs.secret.is_none())
-            .map(|field| {
-                let (member, name) = (field.ident, &field.name);
-                let json = field.attrs.json.is_some();
-                let value = quote!(__enc.bag_value(#name, #json, &self.#member)?;);
-                match &field.attrs.secret_uri {
-                    Some(group) => quote! {
-                        match __enc.own_slot(__first, #group) {
-                            _p::Option::Some(__slot) => __enc.bag_uri(#name, __slot),
-                            _p::Option::None => { #value }
-                        }
-                    },
-                    None => value,
-                }
-            });
+        let writes = self.plain_fields().map(|field| {
+            let (member, name) = (field.ident, &field.name);
+            let json = field.attrs.json.is_some();
+            let value = quote!(__enc.bag_value(#name, #json, &self.#member)?;);
+            match &field.attrs.secret_uri {
+                Some(group) => quote! {
+                    match __enc.own_slot(__first, #group) {
+                        _p::Option::Some(__slot) => __enc.bag_uri(#name, __slot),
+                        _p::Option::None => { #value }
+                    }
+                },
+                None => value,
+            }
+        });
         let unknown = self.flatten.map(|field| {
             let member = field.ident;
             quote!(__enc.bag_unknown(&self.#member);)
@@ -302,30 +301,26 @@ impl Fast<'_> {
     pub fn object_writer(&self) -> TokenStream {
         let check = self.check_unknown();
         let slots = self.open_slots();
-        let writes = self
-            .declared
-            .iter()
-            .filter(|field| field.attrs.secret.is_none())
-            .map(|field| {
-                let (member, name) = (field.ident, &field.name);
-                let value = quote! {
-                    if !_p::WireValue::is_absent(&self.#member) {
-                        _p::write_key(__out, &mut __separate, #name);
-                        __enc.enter(#name);
-                        _p::WireValue::write_json(&self.#member, __out, __enc)?;
-                        __enc.leave();
-                    }
-                };
-                match &field.attrs.secret_uri {
-                    Some(group) => quote! {
-                        if let _p::Option::Some(__slot) = __enc.own_slot(__first, #group) {
-                            _p::write_key(__out, &mut __separate, #name);
-                            __enc.mark(__out, __slot);
-                        } else #value
-                    },
-                    None => value,
+        let writes = self.plain_fields().map(|field| {
+            let (member, name) = (field.ident, &field.name);
+            let value = quote! {
+                if !_p::WireValue::is_absent(&self.#member) {
+                    _p::write_key(__out, &mut __separate, #name);
+                    __enc.enter(#name);
+                    _p::WireValue::write_json(&self.#member, __out, __enc)?;
+                    __enc.leave();
                 }
-            });
+            };
+            match &field.attrs.secret_uri {
+                Some(group) => quote! {
+                    if let _p::Option::Some(__slot) = __enc.own_slot(__first, #group) {
+                        _p::write_key(__out, &mut __separate, #name);
+                        __enc.mark(__out, __slot);
+                    } else #value
+                },
+                None => value,
+            }
+        });
         let unknown = self.flatten.map(|field| {
             let member = field.ident;
             quote!(_p::write_unknown(__out, &mut __separate, &self.#member);)
