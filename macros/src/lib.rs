@@ -62,6 +62,8 @@
 
 pub mod error;
 pub mod juju;
+#[cfg(feature = "relation")]
+pub mod relation;
 pub mod schema;
 pub mod secret;
 pub mod shape;
@@ -86,6 +88,10 @@ pub use serde_json::Value;
 
 #[cfg(feature = "derive")]
 pub use databag_derive::Databag;
+
+// The derive names this crate `::databag`; inside it, that is `crate`.
+#[cfg(feature = "derive")]
+extern crate self as databag;
 
 /// A Juju relation databag as Juju stores it: keys to string values.
 pub type Bag = BTreeMap<String, String>;

@@ -8,8 +8,7 @@ use std::fmt;
 use databag::Secret;
 use redis::Connection;
 use serde::Deserialize;
-use valkey_client::relation::{StoreError, UserStore};
-use valkey_client::valkey::{KeyPrefix, acl};
+use valkey_client::valkey::{KeyPrefix, StoreError, UserStore, acl};
 
 use crate::valkey_connect::Endpoint;
 

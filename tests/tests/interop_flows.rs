@@ -19,11 +19,8 @@ use databag::{Bag, Databag, SecretContent, SecretUri, Value, Versioned, wire};
 use databag_tests::python_driver::{self, PROVIDER, REQUIRER, bag_of, python};
 use databag_tests::test_ca::TestCa;
 use serde_json::json;
-use valkey_client::relation::{
-    Event, MemoryUserStore, Provider, Reconciled, Requirer, ServerInfo, ServerKey, UserStore,
-    WireVersion,
-};
-use valkey_client::valkey::{KeyPrefix, acl};
+use valkey_client::relation::{Event, Provider, Reconciled, Requirer, WireVersion};
+use valkey_client::valkey::{KeyPrefix, MemoryUserStore, ServerInfo, UserStore, ValkeyPolicy, acl};
 use valkey_client::valkey_client::{RequirerAppData, v0, v1};
 
 /// Both sides name the endpoint as the Valkey charm and the reference drivers do; labels carry
@@ -217,7 +214,7 @@ fn rust_reconcile(
     server: &ServerInfo,
 ) -> Reconciled {
     let valkey = world.model.unit("valkey/0");
-    Provider::new(&valkey, ENDPOINT, users)
+    Provider::new(&valkey, ENDPOINT, ValkeyPolicy::new(users))
         .with_log(|_, _| {})
         .reconcile(&World::relation(number), server)
         .expect("the provider answers")
@@ -335,7 +332,7 @@ fn rust_provider_answers_each_reference_request_with_its_own_user() {
     assert_eq!(report.answered, ids);
     assert!(report.refused.is_empty(), "{:?}", report.refused);
     let usernames: Vec<String> = ids.iter().map(|id| format!("relation-0-{id}")).collect();
-    assert_eq!(report.users_put, usernames);
+    assert_eq!(report.created, usernames);
 
     let (events, _) = reference_reads_rust(&python, &world, 0, &THREE, &json!({}));
     assert_eq!(events.len(), 3, "one event per request");
@@ -444,8 +441,8 @@ fn the_reference_requirer_reads_tls_off_from_the_rust_provider() {
 }
 
 /// The events of the Rust requirer reading relation `number` as `requirer/0`: (name, request
-/// id) pairs, and the `ServerChanged` keys.
-fn rust_requirer_events(world: &World, number: u32) -> (Vec<(String, String)>, Vec<ServerKey>) {
+/// id) pairs, and the `FieldsChanged` keys.
+fn rust_requirer_events(world: &World, number: u32) -> (Vec<(String, String)>, Vec<String>) {
     let unit = world.model.unit("requirer/0");
     let answers = Requirer::new(&unit, ENDPOINT)
         .with_log(|_, _| {})
@@ -454,8 +451,8 @@ fn rust_requirer_events(world: &World, number: u32) -> (Vec<(String, String)>, V
     let mut keys = Vec::new();
     let mut names = Vec::new();
     for event in &answers.events {
-        if let Event::ServerChanged { keys: changed, .. } = event {
-            keys.extend(changed.iter().copied());
+        if let Event::FieldsChanged { keys: changed, .. } = event {
+            keys.extend(changed.iter().cloned());
         } else {
             names.push((
                 event.name().to_owned(),
@@ -497,7 +494,7 @@ fn reference_names(events: &[Value]) -> Vec<(String, String)> {
 
 /// Case 3: `update_all` after the endpoints moved. The reference emits one event per response,
 /// first match wins (§14): `endpoints` beats `read-only-endpoints`; a Sentinel or version
-/// change alone is silent in the reference and our `ServerChanged`. The Rust requirer, reading
+/// change alone is silent in the reference and our `FieldsChanged`. The Rust requirer, reading
 /// the same databags, reports the same events.
 #[test]
 fn endpoint_updates_reach_the_reference_requirer_with_its_precedence() {
@@ -529,14 +526,14 @@ fn endpoint_updates_reach_the_reference_requirer_with_its_precedence() {
     current.endpoints = "10.0.0.9:6379".to_owned();
     current.read_only_endpoints = Some("10.0.0.7:6379,10.0.0.8:6379".to_owned());
     let valkey = world.model.unit("valkey/0");
-    let reports = Provider::new(&valkey, ENDPOINT, &mut users)
+    let reports = Provider::new(&valkey, ENDPOINT, ValkeyPolicy::new(&mut users))
         .with_log(|_, _| {})
         .update_all(&current)
         .expect("update_all")
         .expect("valkey/0 leads");
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].written_keys, ["requests"]);
-    assert!(reports[0].users_put.is_empty(), "updates keep the users");
+    assert!(reports[0].created.is_empty(), "updates keep the users");
     let (events, memory) = reference_reads_rust(&python, &world, 0, requests, &memory);
     let moved: Vec<(String, String)> = ids
         .iter()
@@ -563,7 +560,7 @@ fn endpoint_updates_reach_the_reference_requirer_with_its_precedence() {
 
     // Only the replicas move: read_only_endpoints_changed.
     current.read_only_endpoints = Some("10.0.0.8:6379".to_owned());
-    Provider::new(&valkey, ENDPOINT, &mut users)
+    Provider::new(&valkey, ENDPOINT, ValkeyPolicy::new(&mut users))
         .with_log(|_, _| {})
         .update_all(&current)
         .expect("update_all");
@@ -583,10 +580,10 @@ fn endpoint_updates_reach_the_reference_requirer_with_its_precedence() {
     );
 
     // Only the Sentinels and the version: the reference says nothing (§14); we report
-    // ServerChanged for each response.
+    // FieldsChanged for each response.
     current.sentinel_endpoints = Some("10.0.0.8:26379,10.0.0.9:26379".to_owned());
     current.version = Some("9.0.2".to_owned());
-    Provider::new(&valkey, ENDPOINT, &mut users)
+    Provider::new(&valkey, ENDPOINT, ValkeyPolicy::new(&mut users))
         .with_log(|_, _| {})
         .update_all(&current)
         .expect("update_all");
@@ -601,10 +598,10 @@ fn endpoint_updates_reach_the_reference_requirer_with_its_precedence() {
     assert_eq!(
         keys,
         [
-            ServerKey::SentinelEndpoints,
-            ServerKey::Version,
-            ServerKey::SentinelEndpoints,
-            ServerKey::Version
+            "version",
+            "sentinel-endpoints",
+            "version",
+            "sentinel-endpoints"
         ]
     );
 }
@@ -650,12 +647,12 @@ fn relation_broken_removes_exactly_that_relations_users_and_secrets() {
 
     world.model.state().break_relation(1);
     let valkey = world.model.unit("valkey/0");
-    let cleanup = Provider::new(&valkey, ENDPOINT, &mut users)
+    let cleanup = Provider::new(&valkey, ENDPOINT, ValkeyPolicy::new(&mut users))
         .with_log(|_, _| {})
         .on_relation_broken(&World::relation(1))
         .expect("cleanup")
         .expect("valkey/0 leads");
-    let mut deleted = cleanup.deleted_users.clone();
+    let mut deleted = cleanup.revoked.clone();
     deleted.sort();
     let mut expected: Vec<String> = requests
         .iter()
@@ -697,12 +694,12 @@ fn relation_broken_removes_exactly_that_relations_users_and_secrets() {
     );
 
     // A repeated relation-broken (a retried hook) finds nothing left to do.
-    let again = Provider::new(&valkey, ENDPOINT, &mut users)
+    let again = Provider::new(&valkey, ENDPOINT, ValkeyPolicy::new(&mut users))
         .with_log(|_, _| {})
         .on_relation_broken(&World::relation(1))
         .expect("cleanup again")
         .expect("valkey/0 leads");
-    assert!(again.deleted_users.is_empty() && again.removed_secrets.is_empty());
+    assert!(again.revoked.is_empty() && again.removed_secrets.is_empty());
 }
 
 /// The reference provider's answer to `requirer_app` on relation `number` (hook `changed`),
@@ -882,7 +879,7 @@ fn v0_answers_of_the_reference_and_rust_providers_agree_key_by_key() {
     let mut users = MemoryUserStore::new();
     let report = rust_reconcile(&world, &mut users, 0, &server);
     assert_eq!(report.wire_version, Some("v0"));
-    assert_eq!(report.users_put, ["relation-0"]);
+    assert_eq!(report.created, ["relation-0"]);
     let ours = world.app_bag(0, "valkey");
 
     // The reference's quirks, pinned.

@@ -17,8 +17,9 @@ use databag_tests::valkey_server::{OUTSIDE, ValkeyServer, sentinel_binary, serve
 use databag_tests::valkey_users::ServerUsers;
 use redis::{Connection, ErrorKind, RedisResult, Value};
 use valkey_client::relation::{
-    Answers, Cleanup, Level, Provider, Reconciled, Requirer, ServerInfo, UserStore, status_codes,
+    Answers, Cleanup, Level, Provider, Reconciled, Requirer, status_codes,
 };
+use valkey_client::valkey::{ServerInfo, UserStore, ValkeyPolicy};
 use valkey_client::valkey_client::Response;
 
 const UUID: &str = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b";
@@ -72,7 +73,7 @@ fn provide(
     let backend = model.unit("valkey/0");
     let lines = Rc::new(RefCell::new(Vec::new()));
     let sink = Rc::clone(&lines);
-    let report = Provider::new(&backend, "valkey-client", users)
+    let report = Provider::new(&backend, "valkey-client", ValkeyPolicy::new(users))
         .with_log(move |level: Level, line: &str| sink.borrow_mut().push(format!("{level} {line}")))
         .reconcile(&RelationId::new("valkey-client", number), server)
         .expect("reconcile")
@@ -92,7 +93,7 @@ fn resolve(model: &Model, number: u32) -> Answers {
 
 fn broken(model: &Model, users: &mut dyn UserStore, number: u32) -> Cleanup {
     let backend = model.unit("valkey/0");
-    Provider::new(&backend, "valkey-client", users)
+    Provider::new(&backend, "valkey-client", ValkeyPolicy::new(users))
         .with_log(|_, _| {})
         .on_relation_broken(&RelationId::new("valkey-client", number))
         .expect("broken")
@@ -261,7 +262,7 @@ fn two_requests_and_two_relations_cannot_touch_each_other() {
     request(&model, 0, &["app:*", "jobs:*"]);
     request(&model, 1, &["other:*"]);
     let (report, _) = provide(&model, &mut users, 0, &info(&server));
-    assert_eq!(report.users_put.len(), 2);
+    assert_eq!(report.created.len(), 2);
     provide(&model, &mut users, 1, &info(&server));
     let mut ours = resolve(&model, 0).responses;
     ours.extend(resolve(&model, 1).responses);
@@ -455,7 +456,7 @@ fn relation_removed_deletes_the_user_and_closes_its_connections() {
     query(&mut open, &["SET", "app:k", "1"]).expect("working before");
 
     let cleanup = broken(&model, &mut users, 0);
-    assert_eq!(cleanup.deleted_users, std::slice::from_ref(&username));
+    assert_eq!(cleanup.revoked, std::slice::from_ref(&username));
     assert_eq!(cleanup.removed_secrets.len(), 2, "user and tls secrets");
     assert!(!users_on(&server).contains(&username));
 
@@ -527,7 +528,7 @@ fn hostile_prefixes_never_become_users() {
         .expect("requirer write");
 
     let (report, lines) = provide(&model, &mut users, 0, &info(&server));
-    assert!(report.users_put.is_empty(), "{:?}", report.users_put);
+    assert!(report.created.is_empty(), "{:?}", report.created);
     assert_eq!(report.refused.len(), HOSTILE.len());
     assert!(
         report

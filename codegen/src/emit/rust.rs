@@ -33,14 +33,46 @@ pub fn render(interface: &Interface) -> String {
         .iter()
         .map(|name| version_module(interface, name))
         .collect();
+    let engine = protocol_impl(interface);
     let uses = top.tokens(false);
     let file: syn::File = syn::parse_quote! {
         #uses
         #(#objects)*
         #(#enums)*
+        #engine
         #(#modules)*
     };
     format!("{}\n{}", header(interface), prettyplease::unparse(&file))
+}
+
+/// For `protocol: data-interfaces`: a unit struct named after the interface (`ValkeyClient`)
+/// implementing the relation engine's `Interface`, so `databag::relation::Requirer` and
+/// `Provider` run the interface's flows.
+fn protocol_impl(interface: &Interface) -> Option<TokenStream> {
+    let protocol = interface.protocol.as_ref()?;
+    let name = ident(&pascal(&interface.name));
+    let interface_name = &interface.name;
+    let key = &protocol.v0_resource_key;
+    let doc = docs(&format!(
+        "The `{interface_name}` interface for the data-interfaces relation engine: \
+         `databag::relation::Requirer<{name}>` and `databag::relation::Provider<{name}, P>` \
+         run its flows."
+    ));
+    Some(quote! {
+        #doc
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub struct #name;
+        impl databag::relation::Interface for #name {
+            const NAME: &'static str = #interface_name;
+            const V0_RESOURCE_KEY: &'static str = #key;
+            type Request = Request;
+            type Response = Response;
+            type RequirerV0 = v0::RequirerAppData;
+            type RequirerV1 = v1::RequirerAppData;
+            type ProviderV0 = v0::ProviderAppData;
+            type ProviderV1 = v1::ProviderAppData;
+        }
+    })
 }
 
 /// The first line of every generated file.

@@ -47,6 +47,16 @@ pub struct Interface {
     pub objects: Vec<Object>,
     /// The roles: requirer first, then provider.
     pub roles: Vec<Role>,
+    /// The relation protocol the spec follows, when it declares one.
+    pub protocol: Option<Protocol>,
+}
+
+/// The relation protocol of a spec (`protocol: data-interfaces`): the relation engine of the
+/// runtime (`databag::relation`) runs both roles' flows from the generated types.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Protocol {
+    /// The requirer's v0 key carrying the resource (`database`, `topic`).
+    pub v0_resource_key: String,
 }
 
 /// A charm in the catalogue's providers/requirers lists.

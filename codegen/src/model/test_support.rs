@@ -347,5 +347,6 @@ pub(crate) fn valkey() -> Interface {
                 ],
             },
         ],
+        protocol: None,
     }
 }

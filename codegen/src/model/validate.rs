@@ -19,6 +19,7 @@ use crate::spec::yaml;
 mod examples;
 mod fields;
 mod names;
+mod protocol;
 mod types;
 
 use fields::{Level, Place};
@@ -173,6 +174,7 @@ impl Checker {
             }
         }
 
+        let protocol = self.protocol(raw.protocol.as_deref(), &objects, &roles);
         Interface {
             source: self.file.clone(),
             name: raw.interface,
@@ -197,6 +199,7 @@ impl Checker {
                 .collect(),
             objects,
             roles,
+            protocol,
         }
     }
 

@@ -64,6 +64,10 @@ pub(crate) struct RawInterface {
     pub requirers: Vec<RawCharm>,
     /// The databag key whose value selects a wire version; needed when a role has several.
     pub version_key: Option<String>,
+    /// The relation protocol the interface follows (`data-interfaces`): the Rust emitter then
+    /// implements the relation engine's `Interface` trait, and the layout rules of that
+    /// protocol are checked.
+    pub protocol: Option<String>,
     /// Each group's fields share one Juju Secret; every group must be used.
     #[serde(default)]
     pub secret_groups: Vec<RawSecretGroup>,

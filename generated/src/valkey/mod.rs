@@ -9,6 +9,11 @@
 //! rule, and [`acl::client_rule`] grants only what stays inside the prefix.
 
 pub mod acl;
+mod policy;
 mod prefix;
+mod store;
 
-pub use prefix::{KeyPrefix, PrefixError, RequestId, RequestIdError, username_for};
+pub use databag::relation::{RequestId, RequestIdError};
+pub use policy::{ServerInfo, ValkeyPolicy, status_codes};
+pub use prefix::{KeyPrefix, PrefixError, username_for};
+pub use store::{MemoryUserStore, StoreError, StoredUser, UserStore, users_of_relation};

@@ -19,8 +19,8 @@ use databag::Secret;
 use databag::juju::{HookTools, RelationId};
 use databag_tests::valkey_users::{AdminAccess, ServerUsers};
 use serde_json::{Value, json};
-use valkey_client::relation::{Level, Provider, ServerInfo, StoreError, UserStore};
-use valkey_client::valkey::{KeyPrefix, acl};
+use valkey_client::relation::{Level, Provider};
+use valkey_client::valkey::{KeyPrefix, ServerInfo, StoreError, UserStore, ValkeyPolicy, acl};
 
 const ENDPOINT: &str = "valkey-client";
 const SERVER: &str = "server.json";
@@ -50,7 +50,8 @@ fn run() -> Result<(), String> {
         None => Box::new(FileUsers::open(charm_dir.join(USERS))?),
     };
     let log = |level: Level, message: &str| eprintln!("{unit} {level} {message}");
-    let mut provider = Provider::new(&tools, ENDPOINT, users.as_mut()).with_log(log);
+    let mut provider =
+        Provider::new(&tools, ENDPOINT, ValkeyPolicy::new(users.as_mut())).with_log(log);
     let relation = || relation_of(&tools, &hook);
     let suffix = hook.strip_prefix(ENDPOINT).unwrap_or_default();
     match suffix {

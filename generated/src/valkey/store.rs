@@ -1,5 +1,5 @@
-// Hand-written (not generated): where a provider keeps the Valkey users it creates for
-// requirers; a trait so that tests use memory and the charm the real server (issue 5).
+// Hand-written (not generated): Valkey policy. Where a provider keeps the Valkey users it
+// creates for requirers; a trait so that tests use memory and the charm the real server.
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,6 @@
-// Hand-written (not generated): unit tests of the relation flows against the in-memory Juju
-// backend (`databag::juju::Memory`), which follows the same rules as the emulated Juju CLI.
+//! The `valkey_client` flows (the relation engine `databag::relation` with the Valkey policy)
+//! against the in-memory Juju backend (`databag::juju::Memory`), which follows the same rules
+//! as the emulated Juju CLI.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -9,8 +10,14 @@ use databag::juju::{
 };
 use databag::{Bag, Secret, SecretContent, SecretUri};
 
-use super::*;
-use crate::valkey::acl::password_hash;
+use databag::relation::random_alphanumeric;
+use valkey_client::relation::{
+    Answers, Event, Level, Provider, Reconciled, Requirer, WireVersion, status_codes,
+};
+use valkey_client::valkey::acl::password_hash;
+use valkey_client::valkey::{
+    KeyPrefix, MemoryUserStore, ServerInfo, UserStore, ValkeyPolicy, users_of_relation,
+};
 
 const UUID: &str = "0b7c2a4e-6f1d-4c3b-9a8e-5d2f1e0c7b6a";
 const CA: &str =
@@ -196,7 +203,7 @@ fn request(model: &Model, unit: &str, number: u32, prefixes: &[&str], version: W
 
 fn reconcile(model: &Model, store: &mut MemoryUserStore, number: u32) -> Reconciled {
     let backend = model.unit("valkey/0");
-    Provider::new(&backend, "valkey-client", store)
+    Provider::new(&backend, "valkey-client", ValkeyPolicy::new(store))
         .with_log(|_, _| {})
         .reconcile(&client(number), &server())
         .expect("reconcile")
@@ -320,7 +327,7 @@ fn v1_requests_get_users_secrets_and_one_write() {
     let mut store = MemoryUserStore::new();
     let valkey = model.unit("valkey/0");
     let recording = Recording::new(&valkey);
-    let report = Provider::new(&recording, "valkey-client", &mut store)
+    let report = Provider::new(&recording, "valkey-client", ValkeyPolicy::new(&mut store))
         .with_log(lines.sink())
         .reconcile(&client(0), &server())
         .expect("reconcile")
@@ -424,14 +431,25 @@ fn requests_are_written_once_and_only_by_the_leader() {
     assert_eq!(model.state().app_bag(0, "app").cloned(), first);
     assert!(first.expect("bag")["requests"].contains(&again[0].salt));
     let error = Requirer::new(&leader, "cache")
+        .with_resource_check(KeyPrefix::parse)
         .request(&cache(1), &["a b"])
         .expect_err("invalid prefix");
-    assert!(error.to_string().contains("prefix 0 (\"a b\")"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("resource 0 (\"a b\"): character ' '"),
+        "{error}"
+    );
     let error = Requirer::new(&leader, "cache")
         .with_version(WireVersion::V0)
         .request(&cache(0), &["a:*", "b:*"])
         .expect_err("two v0 prefixes");
-    assert!(error.to_string().contains("one prefix"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("the v0 wire carries one resource, 2 were given"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -465,7 +483,7 @@ fn updates_reach_every_request_and_tls_is_a_new_revision() {
     changed.tls_ca = Some(Secret::new(CA.to_owned()));
     let valkey = model.unit("valkey/0");
     let recording = Recording::new(&valkey);
-    let reports = Provider::new(&recording, "valkey-client", &mut store)
+    let reports = Provider::new(&recording, "valkey-client", ValkeyPolicy::new(&mut store))
         .with_log(|_, _| {})
         .update_all(&changed)
         .expect("update")
@@ -474,7 +492,7 @@ fn updates_reach_every_request_and_tls_is_a_new_revision() {
     assert_eq!(recording.count("relation-set"), 2, "one write per relation");
     assert_eq!(recording.count("secret-add"), 0, "same secrets");
     assert!(
-        reports.iter().all(|r| r.users_put.is_empty()),
+        reports.iter().all(|r| r.created.is_empty()),
         "credentials kept"
     );
     let after = tls_uris(&model);
@@ -509,7 +527,7 @@ fn updates_reach_every_request_and_tls_is_a_new_revision() {
     // Only the version: the reference says nothing, we say `server_changed`.
     changed.version = Some("9.0.2".to_owned());
     let recording = Recording::new(&valkey);
-    Provider::new(&recording, "valkey-client", &mut store)
+    Provider::new(&recording, "valkey-client", ValkeyPolicy::new(&mut store))
         .with_log(|_, _| {})
         .update_all(&changed)
         .expect("update");
@@ -522,7 +540,7 @@ fn updates_reach_every_request_and_tls_is_a_new_revision() {
     assert!(
         answers.events.iter().all(|e| matches!(
             e,
-            Event::ServerChanged { keys, .. } if keys == &[ServerKey::Version]
+            Event::FieldsChanged { keys, .. } if keys == &["version"]
         )) && answers.events.len() == 2,
         "{:?}",
         answers.events
@@ -530,7 +548,7 @@ fn updates_reach_every_request_and_tls_is_a_new_revision() {
 
     // Nothing changed: nothing written.
     let recording = Recording::new(&valkey);
-    Provider::new(&recording, "valkey-client", &mut store)
+    Provider::new(&recording, "valkey-client", ValkeyPolicy::new(&mut store))
         .with_log(|_, _| {})
         .update_all(&changed)
         .expect("update");
@@ -621,7 +639,7 @@ fn v0_requirers_get_a_flat_answer() {
     let mut moved = server();
     moved.read_only_endpoints = Some("10.0.0.3:6379".to_owned());
     let valkey = model.unit("valkey/0");
-    Provider::new(&valkey, "valkey-client", &mut store)
+    Provider::new(&valkey, "valkey-client", ValkeyPolicy::new(&mut store))
         .with_log(|_, _| {})
         .update_all(&moved)
         .expect("update");
@@ -650,7 +668,7 @@ fn hostile_requests_get_a_status_not_a_user() {
     );
     let mut store = MemoryUserStore::new();
     let valkey = model.unit("valkey/0");
-    let report = Provider::new(&valkey, "valkey-client", &mut store)
+    let report = Provider::new(&valkey, "valkey-client", ValkeyPolicy::new(&mut store))
         .with_log(lines.sink())
         .reconcile(&client(0), &server())
         .expect("no crash")
@@ -732,7 +750,7 @@ fn unreadable_requirer_databags_keep_earlier_answers() {
             r#"[{"resource": "x:*", "salt": "s"}]"#,
             "requests[0].request-id: missing required key",
         ),
-        ("version", "v2", "unknown wire version version = \"v2\""),
+        ("version", "v2", "version: unknown wire version \"v2\""),
     ] {
         write_requirer_bag(&model, 0, "app", &[(key, value)]);
         let report = reconcile(&model, &mut store, 0);
@@ -803,7 +821,7 @@ fn failures_before_the_write_converge_without_orphans() {
             let snapshot = model.snapshot();
             model.state().fail_next(tool, 1);
             let valkey = model.unit("valkey/0");
-            let error = Provider::new(&valkey, "valkey-client", &mut store)
+            let error = Provider::new(&valkey, "valkey-client", ValkeyPolicy::new(&mut store))
                 .with_log(|_, _| {})
                 .reconcile(&client(0), &server())
                 .expect_err("injected failure");
@@ -847,7 +865,7 @@ fn secret_add_failure_names_the_tool_and_a_retry_converges() {
     let mut store = MemoryUserStore::new();
     model.state().fail_next("secret-add", 1);
     let valkey = model.unit("valkey/0");
-    let error = Provider::new(&valkey, "valkey-client", &mut store)
+    let error = Provider::new(&valkey, "valkey-client", ValkeyPolicy::new(&mut store))
         .with_log(|_, _| {})
         .reconcile(&client(0), &server())
         .expect_err("secret-add fails");
@@ -914,7 +932,7 @@ fn a_lost_user_gets_a_new_password_in_the_same_secret() {
     let names = store.usernames().expect("names");
     store.delete_users(&names).expect("lost");
     let report = reconcile(&model, &mut store, 0);
-    assert_eq!(report.users_put.len(), 1);
+    assert_eq!(report.created.len(), 1);
     assert!(report.written_keys.is_empty(), "the databag keeps its URIs");
     let app = model.unit("app/0");
     let mut requirer = Requirer::new(&app, "cache").with_log(|_, _| {});
@@ -948,7 +966,7 @@ fn relation_broken_removes_exactly_its_users_and_secrets() {
     let mut store = MemoryUserStore::new();
     reconcile(&model, &mut store, 0);
     reconcile(&model, &mut store, 1);
-    let prefix = crate::valkey::KeyPrefix::parse("x:*").expect("prefix");
+    let prefix = KeyPrefix::parse("x:*").expect("prefix");
     let password = Secret::new("pw".to_owned());
     for name in [
         "relation-10",
@@ -960,18 +978,18 @@ fn relation_broken_removes_exactly_its_users_and_secrets() {
     }
     model.state().break_relation(1);
     let follower = model.unit("valkey/1");
-    let none = Provider::new(&follower, "valkey-client", &mut store)
+    let none = Provider::new(&follower, "valkey-client", ValkeyPolicy::new(&mut store))
         .with_log(|_, _| {})
         .on_relation_broken(&client(1))
         .expect("follower");
     assert_eq!(none, None);
     let valkey = model.unit("valkey/0");
-    let cleanup = Provider::new(&valkey, "valkey-client", &mut store)
+    let cleanup = Provider::new(&valkey, "valkey-client", ValkeyPolicy::new(&mut store))
         .with_log(|_, _| {})
         .on_relation_broken(&client(1))
         .expect("broken")
         .expect("leader");
-    assert_eq!(cleanup.deleted_users, ["relation-1"]);
+    assert_eq!(cleanup.revoked, ["relation-1"]);
     assert_eq!(cleanup.removed_secrets.len(), 2);
     let left = store.usernames().expect("names");
     assert_eq!(left.len(), 5, "{left:?}");
@@ -1019,7 +1037,7 @@ fn followers_read_but_do_not_answer() {
     request(&model, "app/0", 0, &["app:*"], WireVersion::V1);
     let mut store = MemoryUserStore::new();
     let follower = model.unit("valkey/1");
-    let none = Provider::new(&follower, "valkey-client", &mut store)
+    let none = Provider::new(&follower, "valkey-client", ValkeyPolicy::new(&mut store))
         .with_log(|_, _| {})
         .reconcile(&client(0), &server())
         .expect("follower");
@@ -1085,7 +1103,7 @@ fn update_all_updates_every_relation_when_one_fails() {
     // The first relation's write fails; the second must still get the new endpoints.
     model.state().fail_next("relation-set", 1);
     let valkey = model.unit("valkey/0");
-    let error = Provider::new(&valkey, "valkey-client", &mut store)
+    let error = Provider::new(&valkey, "valkey-client", ValkeyPolicy::new(&mut store))
         .with_log(|_, _| {})
         .update_all(&moved)
         .expect_err("the first relation fails");
@@ -1112,7 +1130,7 @@ fn update_all_updates_every_relation_when_one_fails() {
     );
 
     // Juju retries the hook: the failed relation catches up, the other writes nothing.
-    let reports = Provider::new(&valkey, "valkey-client", &mut store)
+    let reports = Provider::new(&valkey, "valkey-client", ValkeyPolicy::new(&mut store))
         .with_log(|_, _| {})
         .update_all(&moved)
         .expect("retry")

@@ -1,9 +1,9 @@
-// Hand-written (not generated): the provider's side of Juju Secrets: create-or-update by label
-// (so a retried hook neither duplicates nor orphans a secret), grant, and removal per relation.
+//! The provider's side of Juju Secrets: create-or-update by label (so a retried hook neither
+//! duplicates nor orphans a secret), grant, and removal per relation.
 
-use databag::juju::{Backend, ErrorKind, Fetch, RelationId, SecretOwner, SecretRef};
-use databag::secret::SecretLabel;
-use databag::{SecretContent, SecretUri};
+use crate::juju::{Backend, ErrorKind, Fetch, RelationId, SecretOwner, SecretRef};
+use crate::secret::SecretLabel;
+use crate::{SecretContent, SecretUri};
 
 use super::{FlowError, Level};
 

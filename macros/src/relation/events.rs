@@ -1,17 +1,32 @@
-// Hand-written (not generated): what a requirer reports when the provider's answer changes,
-// following the reference library's rules (PROTOCOL.md §14) plus one event of ours.
+//! What a requirer reports when the provider's answer changes, following the reference
+//! library's rules (PROTOCOL.md §14) plus one event of ours; and the provider's statuses (§8).
 
-use databag::juju::RelationId;
-use databag::{Bag, Databag, Object, Value};
+use crate::juju::RelationId;
+use crate::{Bag, Databag, Object, Unknown, Value};
 
-use crate::valkey_client::Status;
+/// A relation status raised by the provider (PROTOCOL.md §8): `code / 1000` is its class
+/// (1 informational, 4 transitory, 5 fatal).
+#[derive(Clone, Debug, PartialEq, Databag)]
+#[databag(crate = "crate")]
+pub struct Status {
+    /// The status code.
+    pub code: i64,
+    /// What happened.
+    pub message: String,
+    /// What resolves it.
+    pub resolution: String,
+    /// Keys no field declares, kept so that they survive a round trip.
+    #[databag(flatten)]
+    pub extra: Unknown,
+}
 
 /// A change in the provider's answers, reported by [`Requirer::read`](super::Requirer::read).
 ///
 /// Per response at most one of the first four fires, first match wins, as in the reference
 /// library (`resource_created`, `endpoints_changed`, `read_only_endpoints_changed`,
-/// `authentication_updated`). [`Event::ServerChanged`] is ours: the reference says nothing
-/// when only the Sentinel endpoints, the mode or the server version change; it is reported
+/// `authentication_updated`). [`Event::FieldsChanged`] is ours: the reference says nothing
+/// when only another plaintext field of the response changes (Valkey: the Sentinel
+/// endpoints, the mode, the server version); it is reported
 /// alongside the others, except with `ResourceCreated` (a first answer is all new).
 /// `request_id` is `None` for a v0 provider, whose flat answer has no request id.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,14 +60,15 @@ pub enum Event {
         /// The request answered.
         request_id: Option<String>,
     },
-    /// Ours: `sentinel-endpoints`, `mode` or `version` changed.
-    ServerChanged {
+    /// Ours: plaintext response fields that no event of the reference watches changed
+    /// (their wire names, in declaration order).
+    FieldsChanged {
         /// The relation.
         relation: RelationId,
         /// The request answered.
         request_id: Option<String>,
         /// What changed.
-        keys: Vec<ServerKey>,
+        keys: Vec<String>,
     },
     /// The provider raised a relation status (`status_raised`).
     StatusRaised {
@@ -78,7 +94,7 @@ impl Event {
             Event::EndpointsChanged { .. } => "endpoints_changed",
             Event::ReadOnlyEndpointsChanged { .. } => "read_only_endpoints_changed",
             Event::AuthenticationUpdated { .. } => "authentication_updated",
-            Event::ServerChanged { .. } => "server_changed",
+            Event::FieldsChanged { .. } => "fields_changed",
             Event::StatusRaised { .. } => "status_raised",
             Event::StatusResolved { .. } => "status_resolved",
         }
@@ -91,7 +107,7 @@ impl Event {
             | Event::EndpointsChanged { relation, .. }
             | Event::ReadOnlyEndpointsChanged { relation, .. }
             | Event::AuthenticationUpdated { relation, .. }
-            | Event::ServerChanged { relation, .. }
+            | Event::FieldsChanged { relation, .. }
             | Event::StatusRaised { relation, .. }
             | Event::StatusResolved { relation, .. } => relation,
         }
@@ -104,41 +120,21 @@ impl Event {
             | Event::EndpointsChanged { request_id, .. }
             | Event::ReadOnlyEndpointsChanged { request_id, .. }
             | Event::AuthenticationUpdated { request_id, .. }
-            | Event::ServerChanged { request_id, .. } => request_id.as_deref(),
+            | Event::FieldsChanged { request_id, .. } => request_id.as_deref(),
             Event::StatusRaised { .. } | Event::StatusResolved { .. } => None,
-        }
-    }
-}
-
-/// A key reported by [`Event::ServerChanged`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ServerKey {
-    /// `sentinel-endpoints` (v0 also `sentinel_endpoints`).
-    SentinelEndpoints,
-    /// `mode`.
-    Mode,
-    /// `version`, the server version.
-    Version,
-}
-
-impl ServerKey {
-    /// The wire name.
-    pub fn key(self) -> &'static str {
-        match self {
-            ServerKey::SentinelEndpoints => "sentinel-endpoints",
-            ServerKey::Mode => "mode",
-            ServerKey::Version => "version",
         }
     }
 }
 
 /// The events of one response, from its plaintext dump (`old`: the one remembered, `None`
 /// the first time) to the one just read. Both are objects with wire names and no nulls.
+/// `watched`: the keys [`Event::FieldsChanged`] reports ([`watched_keys`]).
 pub(crate) fn response_events(
     relation: &RelationId,
     request_id: Option<&str>,
     old: Option<&Object>,
     new: &Object,
+    watched: &[String],
 ) -> Vec<Event> {
     let before = |key: &str| old.and_then(|old| old.get(key)).filter(|v| !v.is_null());
     let after = |key: &str| new.get(key).filter(|v| !v.is_null());
@@ -170,22 +166,35 @@ pub(crate) fn response_events(
             request_id: request_id.clone(),
         });
     }
-    let keys: Vec<ServerKey> = [
-        ServerKey::SentinelEndpoints,
-        ServerKey::Mode,
-        ServerKey::Version,
-    ]
-    .into_iter()
-    .filter(|key| differs(key.key()))
-    .collect();
+    let keys: Vec<String> = watched.iter().filter(|key| differs(key)).cloned().collect();
     if !keys.is_empty() {
-        events.push(Event::ServerChanged {
+        events.push(Event::FieldsChanged {
             relation,
             request_id,
             keys,
         });
     }
     events
+}
+
+/// The plaintext response fields [`Event::FieldsChanged`] watches: every declared field of
+/// `shape` but the request's echo, secrets, secret URIs and the keys the reference's events
+/// already watch.
+pub(crate) fn watched_keys(shape: &crate::Shape) -> Vec<String> {
+    const REFERENCE: [&str; 5] = [
+        "resource",
+        "request-id",
+        "salt",
+        "endpoints",
+        "read-only-endpoints",
+    ];
+    shape
+        .fields
+        .iter()
+        .filter(|field| field.secret.is_none() && field.secret_uri.is_none())
+        .filter(|field| !REFERENCE.contains(&field.name.as_str()))
+        .map(|field| field.name.clone())
+        .collect()
 }
 
 /// `status_raised` / `status_resolved` by code, comparing the statuses remembered (`old`, the
@@ -227,6 +236,7 @@ pub(crate) fn status_memory(statuses: &[Status]) -> Object {
 
 /// A databag's `status` key, decoded through the generated `Status` type.
 #[derive(Databag)]
+#[databag(crate = "crate")]
 struct StatusKey {
     /// The provider's statuses.
     #[databag(json)]
@@ -275,6 +285,12 @@ mod tests {
         }
     }
 
+    fn watched() -> Vec<String> {
+        ["version", "mode", "sentinel-endpoints"]
+            .map(str::to_owned)
+            .to_vec()
+    }
+
     fn names(events: &[Event]) -> Vec<&'static str> {
         events.iter().map(Event::name).collect()
     }
@@ -284,45 +300,69 @@ mod tests {
         let relation = RelationId::new("cache", 0);
         let first = object(json!({"endpoints": "h:1", "secret-user": "secret:a", "version": "9"}));
         assert_eq!(
-            names(&response_events(&relation, Some("r"), None, &first)),
+            names(&response_events(
+                &relation,
+                Some("r"),
+                None,
+                &first,
+                &watched()
+            )),
             ["resource_created"]
         );
         let moved = object(
             json!({"endpoints": "h:2", "secret-user": "secret:a", "version": "9.1",
                                   "read-only-endpoints": "h:3"}),
         );
-        let events = response_events(&relation, Some("r"), Some(&first), &moved);
-        assert_eq!(names(&events), ["endpoints_changed", "server_changed"]);
+        let events = response_events(&relation, Some("r"), Some(&first), &moved, &watched());
+        assert_eq!(names(&events), ["endpoints_changed", "fields_changed"]);
         assert_eq!(events[0].request_id(), Some("r"));
-        let Event::ServerChanged { keys, .. } = &events[1] else {
+        let Event::FieldsChanged { keys, .. } = &events[1] else {
             panic!("{events:?}")
         };
-        assert_eq!(keys, &[ServerKey::Version]);
+        assert_eq!(keys, &["version"]);
         let ro = object(
             json!({"endpoints": "h:2", "secret-user": "secret:a", "version": "9.1",
                                "read-only-endpoints": "h:4", "secret-tls": "secret:t"}),
         );
         assert_eq!(
-            names(&response_events(&relation, None, Some(&moved), &ro)),
+            names(&response_events(
+                &relation,
+                None,
+                Some(&moved),
+                &ro,
+                &watched()
+            )),
             ["read_only_endpoints_changed"]
         );
         let mut tls_gone = ro.clone();
         tls_gone.shift_remove("secret-tls");
         assert_eq!(
-            names(&response_events(&relation, None, Some(&ro), &tls_gone)),
+            names(&response_events(
+                &relation,
+                None,
+                Some(&ro),
+                &tls_gone,
+                &watched()
+            )),
             ["authentication_updated"]
         );
         let mut new_user_uri = ro.clone();
         new_user_uri.insert("secret-user".into(), json!("secret:b"));
         assert!(
-            response_events(&relation, None, Some(&ro), &new_user_uri).is_empty(),
+            response_events(&relation, None, Some(&ro), &new_user_uri, &watched()).is_empty(),
             "a replaced secret-user URI fires nothing, as in the reference"
         );
         let mut sentinel = ro.clone();
         sentinel.insert("sentinel-endpoints".into(), json!("h:26379"));
         assert_eq!(
-            names(&response_events(&relation, None, Some(&ro), &sentinel)),
-            ["server_changed"]
+            names(&response_events(
+                &relation,
+                None,
+                Some(&ro),
+                &sentinel,
+                &watched()
+            )),
+            ["fields_changed"]
         );
     }
 

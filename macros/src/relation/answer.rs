@@ -1,59 +1,26 @@
-// Hand-written (not generated): the pieces of a provider's answer that need no Juju: the
-// response to one request, the `data` dumps (PROTOCOL.md §7), secret URIs inside an answer.
+//! The pieces of a provider's answer that need no Juju: the `data` dumps (PROTOCOL.md §7)
+//! and the secret URIs inside an answer.
 
-use databag::error::Segment;
-use databag::{Databag, Object, Secret, SecretUri, Value};
-
-use super::provider::ServerInfo;
-use crate::valkey_client::{Request, Response, v0};
-
-/// The response to `request` with the server's current fields, keeping the secret URIs and
-/// unknown keys of the `previous` response to the same request.
-pub(crate) fn response_for(
-    request: &Request,
-    previous: Option<&Response>,
-    server: &ServerInfo,
-) -> Response {
-    Response {
-        resource: request.resource.clone(),
-        request_id: request.request_id.clone(),
-        salt: request.salt.clone(),
-        endpoints: server.endpoints.clone(),
-        read_only_endpoints: server.read_only_endpoints.clone(),
-        secret_user: previous.and_then(|r| r.secret_user.clone()),
-        secret_tls: previous.and_then(|r| r.secret_tls.clone()),
-        username: None,
-        password: None,
-        tls: Some(Secret::new(server.tls)),
-        tls_ca: server.tls_ca.clone().filter(|_| server.tls),
-        version: server.version.clone(),
-        mode: server.mode.clone(),
-        sentinel_endpoints: server.sentinel_endpoints.clone(),
-        extra: previous.map(|r| r.extra.clone()).unwrap_or_default(),
-    }
-}
+use crate::error::Segment;
+use crate::{Object, SecretUri, Value};
 
 /// A v1 request as the reference keeps it in the provider's `data` (§7): its keys without
 /// nulls and without the reference model's defaults (`resource`, `request-id`, `salt`, then
 /// extras).
-pub(crate) fn request_dump(request: &Request) -> Value {
-    let object = request
-        .split()
-        .map(|split| split.object)
-        .unwrap_or_default();
-    Value::Object(without_defaults(without_nulls(object)))
+pub(crate) fn request_dump(request: Object) -> Value {
+    Value::Object(without_defaults(without_nulls(request)))
 }
 
 /// The v0 request as the reference keeps it in `data` (§7): `resource`, a salt, then the
-/// requirer's other keys (`requested-secrets`, ...).
-pub(crate) fn v0_request_dump(data: &v0::RequirerAppData, salt: &str) -> Value {
+/// requirer's other keys (`requested-secrets`, ...); `key` is the v0 resource key.
+pub(crate) fn v0_request_dump(requirer: Object, key: &str, salt: &str) -> Value {
     let mut dump = Object::new();
-    dump.insert("resource".to_owned(), Value::String(data.database.clone()));
+    let resource = requirer.get(key).cloned().unwrap_or(Value::Null);
+    dump.insert("resource".to_owned(), resource);
     dump.insert("salt".to_owned(), Value::String(salt.to_owned()));
-    let rest = data.split().map(|split| split.object).unwrap_or_default();
-    for (key, value) in without_defaults(without_nulls(rest)) {
-        if key != "database" && key != "resource" {
-            dump.insert(key, value);
+    for (name, value) in without_defaults(without_nulls(requirer)) {
+        if name != key && name != "resource" {
+            dump.insert(name, value);
         }
     }
     Value::Object(dump)
@@ -111,7 +78,7 @@ pub(crate) fn uri_at(object: &Object, path: &[Segment], key: &str) -> Option<Sec
         .and_then(|text| SecretUri::parse(text).ok())
 }
 
-/// Every `secret-user` / `secret-tls` URI in an answer (flat, or inside `requests`).
+/// Every `secret-<group>` URI in an answer (flat, or inside `requests`).
 pub(crate) fn referenced_uris(object: &Object) -> Vec<SecretUri> {
     let mut objects: Vec<&Object> = vec![object];
     if let Some(Value::Array(items)) = object.get("requests") {
@@ -119,9 +86,9 @@ pub(crate) fn referenced_uris(object: &Object) -> Vec<SecretUri> {
     }
     objects
         .into_iter()
-        .flat_map(|o| ["secret-user", "secret-tls"].map(|key| o.get(key)))
-        .flatten()
-        .filter_map(|value| SecretUri::parse(value.as_str()?).ok())
+        .flat_map(|o| o.iter())
+        .filter(|(key, _)| key.starts_with("secret-"))
+        .filter_map(|(_, value)| SecretUri::parse(value.as_str()?).ok())
         .collect()
 }
 
@@ -130,32 +97,50 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn request(extra: Value) -> Request {
-        let Value::Object(extra) = extra else {
-            panic!("extras are an object")
-        };
-        Request {
-            resource: "app:*".to_owned(),
-            request_id: "r1".to_owned(),
-            salt: "s".to_owned(),
-            extra,
+    fn object(value: Value) -> Object {
+        match value {
+            Value::Object(object) => object,
+            _ => panic!("not an object"),
         }
     }
 
     #[test]
     fn data_dumps_drop_nulls_and_the_references_defaults() {
-        let padded = request(json!({
+        let padded = object(json!({
+            "resource": "app:*", "request-id": "r1", "salt": "s",
             "extra-user-roles": null, "external-node-connectivity": false, "custom": "x"
         }));
         assert_eq!(
-            request_dump(&padded),
+            request_dump(padded),
             json!({"resource": "app:*", "request-id": "r1", "salt": "s", "custom": "x"})
         );
         // Not the default: kept, as the reference keeps it.
-        let external = request(json!({"external-node-connectivity": true}));
+        let external = object(json!({"resource": "r", "external-node-connectivity": true}));
         assert_eq!(
-            request_dump(&external)["external-node-connectivity"],
+            request_dump(external)["external-node-connectivity"],
             json!(true)
         );
+    }
+
+    #[test]
+    fn v0_dumps_put_the_resource_first_under_its_name() {
+        let v0 = object(json!({"topic": "orders", "requested-secrets": ["username"], "x": null}));
+        assert_eq!(
+            v0_request_dump(v0, "topic", "salt"),
+            json!({"resource": "orders", "salt": "salt", "requested-secrets": ["username"]})
+        );
+    }
+
+    #[test]
+    fn every_secret_group_uri_is_found() {
+        let answer = object(json!({
+            "secret-user": "secret:d2fjn1fmp25004or68b0",
+            "requests": [{"secret-entity": "secret:d2fjn1fmp25004or68b1", "secret-tls": null}]
+        }));
+        let found: Vec<String> = referenced_uris(&answer)
+            .iter()
+            .map(|u| u.id().to_owned())
+            .collect();
+        assert_eq!(found, ["d2fjn1fmp25004or68b0", "d2fjn1fmp25004or68b1"]);
     }
 }

@@ -1,15 +1,17 @@
-// Hand-written (not generated): the requirer flow of `valkey_client` (the application charm's
-// side, PROTOCOL.md §4.1, §5.1, §6, §7, §11.4, §12, §14).
+//! The requirer flow of the data-interfaces protocol (the application charm's side,
+//! PROTOCOL.md §4.1, §5.1, §6, §7, §11.4, §12, §14).
 
-use databag::juju::{Backend, BagOf, BagUpdate, Fetch, RelationId, SecretRef};
-use databag::secret::{SecretLabel, label_v0, label_v1};
-use databag::wire::{python_json, request_id};
-use databag::{Bag, Databag, MapResolver, Object, SecretContent, SecretUri, Unknown, Value};
+use std::marker::PhantomData;
 
-use super::events::{Event, response_events, status_events, status_memory, statuses_of};
+use super::events::{
+    Event, Status, response_events, status_events, status_memory, statuses_of, watched_keys,
+};
+use super::interface::{Interface, RequestId, excerpt, list_at, object_of, text_at, typed};
 use super::{FlowError, Level, Log, random_alphanumeric, stderr_log};
-use crate::valkey::{KeyPrefix, RequestId};
-use crate::valkey_client::{Request, Response, Status, v0, v1};
+use crate::juju::{Backend, BagOf, BagUpdate, Fetch, RelationId, SecretRef};
+use crate::secret::{SecretLabel, label_v0, label_v1};
+use crate::wire::{python_json, request_id};
+use crate::{Bag, Databag, MapResolver, Object, SecretContent, SecretUri, Value};
 
 /// The `requested-secrets` the v0 library writes by default since LIBPATCH 49 (§5.1).
 const V0_REQUESTED_SECRETS: [&str; 8] = [
@@ -29,7 +31,8 @@ const MEMORY_KEY: &str = "data";
 /// The wire version a requirer writes (§3).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum WireVersion {
-    /// The flat layout of the v0 library: one prefix under `database`, no request id.
+    /// The flat layout of the v0 library: one resource under the interface's v0 key
+    /// (`database`, `topic`), no request id.
     V0,
     /// `version: v1` and a `requests` list, as the reference library writes.
     #[default]
@@ -38,34 +41,41 @@ pub enum WireVersion {
 
 /// The provider's answers on one relation, as [`Requirer::read`] found them.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Answers {
+pub struct Answers<I: Interface> {
     /// The relation.
     pub relation: RelationId,
-    /// The responses, secret fields resolved (`username`, `password`, `tls`, `tls-ca`). A v0
-    /// answer is one response with an empty `request_id`.
-    pub responses: Vec<Response>,
+    /// The responses, secret fields resolved (`username`, `password`, `tls`, `tls-ca`, ...).
+    /// A v0 answer is one response with an empty `request-id`.
+    pub responses: Vec<I::Response>,
     /// What changed since the last read (§14), in response order, then statuses.
     pub events: Vec<Event>,
     /// The statuses the provider raises on the relation.
     pub statuses: Vec<Status>,
 }
 
-impl Answers {
+impl<I: Interface> Answers<I> {
     /// The response to request `request_id` (`""` for a v0 answer).
-    pub fn response(&self, request_id: &str) -> Option<&Response> {
-        self.responses.iter().find(|r| r.request_id == request_id)
+    pub fn response(&self, request_id: &str) -> Option<&I::Response> {
+        self.responses
+            .iter()
+            .find(|r| text_at(&object_of(*r), "request-id") == request_id)
     }
 }
 
-/// The requirer side of `valkey_client` for one hook.
-pub struct Requirer<'a> {
+/// Checks a resource before the requirer asks for it (Valkey: a key prefix safe in an ACL).
+type ResourceCheck<'a> = Box<dyn Fn(&str) -> Result<(), String> + 'a>;
+
+/// The requirer side of a data-interfaces relation for one hook.
+pub struct Requirer<'a, I: Interface> {
     backend: &'a dyn Backend,
     endpoint: String,
     version: WireVersion,
     log: Log<'a>,
+    check: Option<ResourceCheck<'a>>,
+    interface: PhantomData<fn() -> I>,
 }
 
-impl<'a> Requirer<'a> {
+impl<'a, I: Interface> Requirer<'a, I> {
     /// The requirer of `endpoint` (the charm's relation name), writing v1. Logs to stderr
     /// until [`Requirer::with_log`] says otherwise.
     pub fn new(backend: &'a dyn Backend, endpoint: &str) -> Self {
@@ -74,7 +84,21 @@ impl<'a> Requirer<'a> {
             endpoint: endpoint.to_owned(),
             version: WireVersion::V1,
             log: stderr_log(),
+            check: None,
+            interface: PhantomData,
         }
+    }
+
+    /// Checks every resource with `check` before asking for it; an error names the resource
+    /// and the check's reason.
+    pub fn with_resource_check<T, E: std::fmt::Display>(
+        mut self,
+        check: impl Fn(&str) -> Result<T, E> + 'a,
+    ) -> Self {
+        self.check = Some(Box::new(move |resource| {
+            check(resource).map(drop).map_err(|error| error.to_string())
+        }));
+        self
     }
 
     /// Writes and reads `version` instead of v1. Every unit of the charm must agree: units
@@ -94,30 +118,63 @@ impl<'a> Requirer<'a> {
         (self.log)(level, message);
     }
 
-    /// relation-created: asks for one user per prefix, in one write of the app databag
-    /// (leader only; `None` on other units). Each request gets a fresh salt from the OS
-    /// CSPRNG and the request id the reference computes from it (§12). Written once: when
-    /// the databag already holds requests, they are returned and nothing is written.
+    /// relation-created: asks for one resource each (Valkey: a key prefix, a database
+    /// charm: a database name), in one write of the app databag (leader only; `None` on other
+    /// units). Each request gets a fresh salt from the OS CSPRNG and the request id the
+    /// reference computes from it (§12). Written once: when the databag already holds
+    /// requests, they are returned and nothing is written.
     pub fn request(
         &mut self,
         relation: &RelationId,
-        prefixes: &[&str],
-    ) -> Result<Option<Vec<Request>>, FlowError> {
+        resources: &[&str],
+    ) -> Result<Option<Vec<I::Request>>, FlowError> {
         let context = format!("relation {relation}");
-        for (index, prefix) in prefixes.iter().enumerate() {
-            KeyPrefix::parse(prefix).map_err(|error| {
-                FlowError::Invalid(format!("{context}: prefix {index} ({prefix:?}): {error}"))
+        let mut requests = Vec::new();
+        for resource in resources {
+            let mut object = Object::new();
+            object.insert("resource".to_owned(), Value::String((*resource).to_owned()));
+            object.insert("request-id".to_owned(), Value::String(String::new()));
+            object.insert("salt".to_owned(), Value::String(String::new()));
+            requests.push(typed(object).map_err(|error| {
+                FlowError::databag(format!("{context}: building a request"), error)
+            })?);
+        }
+        self.request_with(relation, requests)
+    }
+
+    /// As [`Requirer::request`], with requests the charm built (the interface's optional
+    /// request fields set: `extra-user-roles`, ...). Their `salt` and `request-id` are
+    /// overwritten with fresh ones.
+    pub fn request_with(
+        &mut self,
+        relation: &RelationId,
+        requests: Vec<I::Request>,
+    ) -> Result<Option<Vec<I::Request>>, FlowError> {
+        let context = format!("relation {relation}");
+        let objects: Vec<Object> = requests.iter().map(object_of).collect();
+        for (index, request) in objects.iter().enumerate() {
+            let resource = text_at(request, "resource");
+            let verdict = match &self.check {
+                _ if resource.is_empty() => Err("empty".to_owned()),
+                Some(check) => check(resource),
+                None => Ok(()),
+            };
+            verdict.map_err(|error| {
+                FlowError::Invalid(format!(
+                    "{context}: resource {index} (\"{}\"): {error}",
+                    excerpt(resource)
+                ))
             })?;
         }
-        match (self.version, prefixes.len()) {
+        match (self.version, objects.len()) {
             (_, 0) => {
                 return Err(FlowError::Invalid(format!(
-                    "{context}: no prefix to ask for"
+                    "{context}: no resource to ask for"
                 )));
             }
             (WireVersion::V0, n) if n > 1 => {
                 return Err(FlowError::Invalid(format!(
-                    "{context}: the v0 wire carries one prefix, {n} were given"
+                    "{context}: the v0 wire carries one resource, {n} were given"
                 )));
             }
             _ => {}
@@ -146,52 +203,52 @@ impl<'a> Requirer<'a> {
             );
             return Ok(Some(requests));
         }
-        let (bag, requests) = match self.version {
+        let encode = |error| FlowError::databag(format!("{context}: encoding the requests"), error);
+        let mut sent = Vec::new();
+        for mut request in objects {
+            if self.version == WireVersion::V1 {
+                let salt = random_alphanumeric(16)?;
+                let id = request_id(text_at(&request, "resource"), &salt);
+                request.insert("request-id".to_owned(), Value::String(id));
+                request.insert("salt".to_owned(), Value::String(salt));
+            }
+            sent.push(request);
+        }
+        let bag = match self.version {
             WireVersion::V1 => {
-                let mut requests = Vec::new();
-                for prefix in prefixes {
-                    let salt = random_alphanumeric(16)?;
-                    requests.push(Request {
-                        resource: (*prefix).to_owned(),
-                        request_id: request_id(prefix, &salt),
-                        salt,
-                        extra: Unknown::new(),
-                    });
-                }
-                let data = v1::RequirerAppData {
-                    version: "v1".to_owned(),
-                    requests: requests.clone(),
-                    extra: Unknown::new(),
-                };
-                (data.to_bag(), requests)
+                let mut data = Object::new();
+                data.insert("version".to_owned(), Value::String("v1".to_owned()));
+                let list = sent.iter().cloned().map(Value::Object).collect();
+                data.insert("requests".to_owned(), Value::Array(list));
+                typed::<I::RequirerV1>(data).and_then(|data| data.to_bag())
             }
             WireVersion::V0 => {
-                let prefix = prefixes[0].to_owned();
-                let data = v0::RequirerAppData {
-                    database: prefix.clone(),
-                    requested_secrets: Some(V0_REQUESTED_SECRETS.map(str::to_owned).to_vec()),
-                    provided_secrets: Some(vec!["mtls-cert".to_owned()]),
-                    extra: Unknown::new(),
-                };
-                (data.to_bag(), vec![v0_request(&prefix)])
+                typed::<I::RequirerV0>(v0_requirer::<I>(&sent[0])).and_then(|data| data.to_bag())
             }
-        };
-        let bag = bag.map_err(|error| {
-            FlowError::databag(format!("{context}: encoding the requests"), error)
-        })?;
+        }
+        .map_err(encode)?;
         let update: BagUpdate = bag.into_iter().map(|(k, v)| (k, Some(v))).collect();
         self.backend
             .write_app(relation, &update)
             .map_err(|error| FlowError::juju(format!("{context}: writing the requests"), error))?;
-        let ids: Vec<String> = requests
+        let ids: Vec<String> = sent
             .iter()
-            .map(|r| format!("{} for {}", r.request_id, r.resource))
+            .map(|r| {
+                format!(
+                    "{} for {}",
+                    text_at(r, "request-id"),
+                    text_at(r, "resource")
+                )
+            })
             .collect();
         self.log(
             Level::Info,
             &format!("{context}: requested {}", ids.join(", ")),
         );
-        Ok(Some(requests))
+        sent.into_iter()
+            .map(|request| typed(request).map_err(encode))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
     }
 
     /// The requests already in our app databag, if any.
@@ -199,27 +256,31 @@ impl<'a> Requirer<'a> {
         &self,
         relation: &RelationId,
         local: &Bag,
-    ) -> Result<Option<Vec<Request>>, FlowError> {
+    ) -> Result<Option<Vec<I::Request>>, FlowError> {
         let context = format!("relation {relation}: our app databag");
-        match self.version {
+        let err = |error| FlowError::databag(context.clone(), error);
+        let objects = match self.version {
             WireVersion::V1 if local.contains_key("requests") => {
-                let data = v1::RequirerAppData::from_bag(local)
-                    .map_err(|error| FlowError::databag(context, error))?;
-                Ok(Some(data.requests))
+                let data = I::RequirerV1::from_bag(local).map_err(err)?;
+                list_at(&object_of(&data), "requests")
             }
-            WireVersion::V0 if local.contains_key("database") => {
-                let data = v0::RequirerAppData::from_bag(local)
-                    .map_err(|error| FlowError::databag(context, error))?;
-                Ok(Some(vec![v0_request(&data.database)]))
+            WireVersion::V0 if local.contains_key(I::V0_RESOURCE_KEY) => {
+                let data = I::RequirerV0::from_bag(local).map_err(err)?;
+                vec![v0_request(&object_of(&data), I::V0_RESOURCE_KEY)]
             }
-            _ => Ok(None),
-        }
+            _ => return Ok(None),
+        };
+        objects
+            .into_iter()
+            .map(|object| typed(object).map_err(err))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
     }
 
     /// relation-changed (every unit): reads the provider's answers, resolves their secrets
     /// (as consumer, under the reference's labels, tracking the latest revision) and reports
     /// what changed since the last read, remembered in this unit's `data` (§6).
-    pub fn read(&mut self, relation: &RelationId) -> Result<Answers, FlowError> {
+    pub fn read(&mut self, relation: &RelationId) -> Result<Answers<I>, FlowError> {
         let context = format!("relation {relation}");
         let provider = self
             .backend
@@ -241,7 +302,10 @@ impl<'a> Requirer<'a> {
             Err(error) => {
                 self.log(
                     Level::Warning,
-                    &format!("{context}: the provider's statuses are unreadable: {error}"),
+                    &format!(
+                        "{context}: the provider's statuses are unreadable: {}",
+                        excerpt(&error.to_string())
+                    ),
                 );
                 Vec::new()
             }
@@ -251,7 +315,9 @@ impl<'a> Requirer<'a> {
                 Level::Warning,
                 &format!(
                     "{context}: provider status {}: {} ({})",
-                    status.code, status.message, status.resolution
+                    status.code,
+                    excerpt(&status.message),
+                    excerpt(&status.resolution)
                 ),
             );
         }
@@ -323,7 +389,7 @@ impl<'a> Requirer<'a> {
         relation: &RelationId,
         provider: &Bag,
         mut memory: Object,
-        answers: &mut Answers,
+        answers: &mut Answers<I>,
     ) -> Result<Option<Object>, FlowError> {
         let context = format!("relation {relation}");
         if provider.get("version").map(String::as_str) != Some("v1")
@@ -332,13 +398,13 @@ impl<'a> Requirer<'a> {
             self.log(Level::Info, &format!("{context}: still waiting for data"));
             return Ok(None);
         }
-        let plain = v1::ProviderAppData::from_bag(provider).map_err(|error| {
-            FlowError::databag(format!("{context}: the provider's app databag"), error)
-        })?;
+        let databag =
+            |error| FlowError::databag(format!("{context}: the provider's app databag"), error);
+        let plain = object_of(&I::ProviderV1::from_bag(provider).map_err(databag)?);
         let mut valid = Vec::new();
-        for (index, response) in plain.requests.iter().enumerate() {
-            match RequestId::parse(&response.request_id) {
-                Ok(_) => valid.push(response.clone()),
+        for (index, response) in list_at(&plain, "requests").into_iter().enumerate() {
+            match RequestId::parse(text_at(&response, "request-id")) {
+                Ok(_) => valid.push(response),
                 Err(error) => self.log(
                     Level::Warning,
                     &format!("{context}: requests[{index}] skipped: {error}"),
@@ -346,47 +412,42 @@ impl<'a> Requirer<'a> {
             }
         }
         let mut resolver = MapResolver::new();
+        let shape = I::Response::shape();
         for (index, response) in valid.iter().enumerate() {
-            for (group, uri) in [
-                ("user", &response.secret_user),
-                ("tls", &response.secret_tls),
-            ] {
-                let Some(uri) = uri else { continue };
-                let label = label_v1(
-                    &self.endpoint,
-                    u64::from(relation.number()),
-                    &response.request_id,
-                    group,
-                );
-                let at = format!(
-                    "{context}, requests[{index}] (request-id {}), secret `{group}`",
-                    response.request_id
-                );
-                let content = self.consume(uri, &label, &at)?;
-                resolver.insert(uri, content);
+            let id = text_at(response, "request-id");
+            for (group, uri) in secret_uris(&shape, response) {
+                let label = label_v1(&self.endpoint, u64::from(relation.number()), id, &group);
+                let at =
+                    format!("{context}, requests[{index}] (request-id {id}), secret `{group}`");
+                let content = self.consume(&uri, &label, &at)?;
+                resolver.insert(&uri, content);
             }
         }
-        let kept = v1::ProviderAppData {
-            requests: valid.clone(),
-            ..plain
-        };
-        let joined = kept
-            .to_bag()
-            .and_then(|bag| v1::ProviderAppData::join(&bag, &mut resolver))
-            .map_err(|error| {
-                FlowError::databag(format!("{context}: the provider's answers"), error)
-            })?;
-        answers.responses = joined.requests;
-        let Some(answered) = kept.data else {
+        let mut kept = plain.clone();
+        let list = valid.iter().cloned().map(Value::Object).collect();
+        kept.insert("requests".to_owned(), Value::Array(list));
+        let answers_error =
+            |error| FlowError::databag(format!("{context}: the provider's answers"), error);
+        let joined = typed::<I::ProviderV1>(kept)
+            .and_then(|kept| kept.to_bag())
+            .and_then(|bag| I::ProviderV1::join(&bag, &mut resolver))
+            .map_err(answers_error)?;
+        answers.responses = list_at(&object_of(&joined), "requests")
+            .into_iter()
+            .map(typed)
+            .collect::<Result<_, _>>()
+            .map_err(answers_error)?;
+        let Some(Value::Object(answered)) = plain.get("data") else {
             self.log(
                 Level::Info,
                 &format!("{context}: missing data to compute diffs"),
             );
             return Ok(None);
         };
-        for response in &valid {
-            let id = response.request_id.as_str();
-            if !answered.contains_key(id) {
+        let watched = watched_keys(&shape);
+        for response in valid {
+            let id = text_at(&response, "request-id").to_owned();
+            if !answered.contains_key(&id) {
                 self.log(
                     Level::Warning,
                     &format!(
@@ -395,15 +456,15 @@ impl<'a> Requirer<'a> {
                 );
                 continue;
             }
-            let new = plaintext_dump(response);
-            let old = match memory.get(id) {
+            let new = without_nulls(response);
+            let old = match memory.get(&id) {
                 Some(Value::Object(old)) => Some(old),
                 _ => None,
             };
             answers
                 .events
-                .extend(response_events(relation, Some(id), old, &new));
-            memory.insert(id.to_owned(), Value::Object(new));
+                .extend(response_events(relation, Some(&id), old, &new, &watched));
+            memory.insert(id, Value::Object(new));
         }
         Ok(Some(memory))
     }
@@ -414,56 +475,39 @@ impl<'a> Requirer<'a> {
         relation: &RelationId,
         provider: &Bag,
         memory: Object,
-        answers: &mut Answers,
+        answers: &mut Answers<I>,
     ) -> Result<Option<Object>, FlowError> {
         let context = format!("relation {relation}");
-        if !provider.contains_key("endpoints") {
+        if !provider.contains_key("endpoints") && !provider.contains_key("secret-user") {
             self.log(Level::Info, &format!("{context}: still waiting for data"));
             return Ok(None);
         }
-        let plain = v0::ProviderAppData::from_bag(provider).map_err(|error| {
-            FlowError::databag(format!("{context}: the provider's app databag"), error)
-        })?;
+        let databag =
+            |error| FlowError::databag(format!("{context}: the provider's app databag"), error);
+        let plain = object_of(&I::ProviderV0::from_bag(provider).map_err(databag)?);
         let mut resolver = MapResolver::new();
-        for (group, uri) in [("user", &plain.secret_user), ("tls", &plain.secret_tls)] {
-            let Some(uri) = uri else { continue };
-            let label = label_v0(&self.endpoint, u64::from(relation.number()), group);
+        for (group, uri) in secret_uris(&I::ProviderV0::shape(), &plain) {
+            let label = label_v0(&self.endpoint, u64::from(relation.number()), &group);
             let at = format!("{context}, secret `{group}`");
-            let content = self.consume(uri, &label, &at)?;
-            resolver.insert(uri, content);
+            let content = self.consume(&uri, &label, &at)?;
+            resolver.insert(&uri, content);
         }
-        let joined = v0::ProviderAppData::join(provider, &mut resolver).map_err(|error| {
+        let joined = I::ProviderV0::join(provider, &mut resolver).map_err(|error| {
             FlowError::databag(format!("{context}: the provider's answer"), error)
         })?;
-        let mut new = plaintext_dump(&plain);
+        let mut new = without_nulls(plain);
         // The v0 library remembers the provider's databag without `data` (§6).
         new.shift_remove("data");
         new.shift_remove("status");
         let old = (!memory.is_empty()).then_some(&memory);
+        let watched = watched_keys(&I::Response::shape());
         answers
             .events
-            .extend(response_events(relation, None, old, &new));
-        answers.responses = vec![Response {
-            resource: joined
-                .database
-                .clone()
-                .or(joined.resource.clone())
-                .unwrap_or_default(),
-            request_id: String::new(),
-            salt: joined.salt.clone().unwrap_or_default(),
-            endpoints: joined.endpoints,
-            read_only_endpoints: joined.read_only_endpoints,
-            secret_user: joined.secret_user,
-            secret_tls: joined.secret_tls,
-            username: joined.username,
-            password: joined.password,
-            tls: joined.tls,
-            tls_ca: joined.tls_ca,
-            version: joined.version,
-            mode: joined.mode,
-            sentinel_endpoints: joined.sentinel_endpoints,
-            extra: Unknown::new(),
-        }];
+            .extend(response_events(relation, None, old, &new, &watched));
+        let response = v0_response::<I>(object_of(&joined));
+        answers.responses = vec![typed(response).map_err(|error| {
+            FlowError::databag(format!("{context}: the provider's answer"), error)
+        })?];
         Ok(Some(new))
     }
 
@@ -471,7 +515,10 @@ impl<'a> Requirer<'a> {
     /// endpoint and a live relation), reads that relation again, tracking the new revision,
     /// and reports `authentication_updated` for the request it belongs to, as the reference
     /// does. `None` for anything else (an owned secret, a label of another endpoint).
-    pub fn on_secret_changed(&mut self, label: Option<&str>) -> Result<Option<Answers>, FlowError> {
+    pub fn on_secret_changed(
+        &mut self,
+        label: Option<&str>,
+    ) -> Result<Option<Answers<I>>, FlowError> {
         let Some(parsed) = label.and_then(SecretLabel::parse) else {
             self.log(
                 Level::Debug,
@@ -501,7 +548,7 @@ impl<'a> Requirer<'a> {
         let mut answers = self.read(&relation)?;
         let request_id = parsed.request_id.clone();
         let wanted = request_id.as_deref().unwrap_or_default();
-        let known = answers.responses.iter().any(|r| r.request_id == wanted);
+        let known = answers.response(wanted).is_some();
         if !known {
             self.log(
                 Level::Info,
@@ -558,24 +605,87 @@ impl<'a> Requirer<'a> {
     }
 }
 
-/// A v0 request in the v1 type: the prefix, no id, no salt.
-fn v0_request(prefix: &str) -> Request {
-    Request {
-        resource: prefix.to_owned(),
-        request_id: String::new(),
-        salt: String::new(),
-        extra: Unknown::new(),
+/// A v0 requirer's flat databag read as a request: `resource` from the v0 key `key`, no id,
+/// no salt, the bookkeeping lists left out.
+fn v0_request(flat: &Object, key: &str) -> Object {
+    let mut request = Object::new();
+    request.insert(
+        "resource".to_owned(),
+        Value::String(text_at(flat, key).to_owned()),
+    );
+    request.insert("request-id".to_owned(), Value::String(String::new()));
+    request.insert("salt".to_owned(), Value::String(String::new()));
+    for (name, value) in flat {
+        let bookkeeping = ["requested-secrets", "provided-secrets", "resource"];
+        if name != key && !bookkeeping.contains(&name.as_str()) {
+            request.insert(name.clone(), value.clone());
+        }
     }
+    request
 }
 
-/// The plaintext keys of a decoded databag struct (wire names, URIs, no secret values, no
-/// nulls): what the diff memory keeps.
-fn plaintext_dump<T: Databag>(value: &T) -> Object {
-    value
-        .split()
-        .map(|split| split.object)
+/// The flat v0 databag of one request: the resource under the v0 key, the v0 library's
+/// `requested-secrets` and `provided-secrets`, then the request's other fields.
+fn v0_requirer<I: Interface>(request: &Object) -> Object {
+    let mut flat = Object::new();
+    flat.insert(
+        I::V0_RESOURCE_KEY.to_owned(),
+        Value::String(text_at(request, "resource").to_owned()),
+    );
+    let list = |items: &[&str]| {
+        Value::Array(
+            items
+                .iter()
+                .map(|s| Value::String((*s).to_owned()))
+                .collect(),
+        )
+    };
+    flat.insert("requested-secrets".to_owned(), list(&V0_REQUESTED_SECRETS));
+    flat.insert("provided-secrets".to_owned(), list(&["mtls-cert"]));
+    for (name, value) in request {
+        if !["resource", "request-id", "salt"].contains(&name.as_str()) {
+            flat.insert(name.clone(), value.clone());
+        }
+    }
+    flat
+}
+
+/// A flat v0 answer read as a response: `resource` from the v0 key (or `resource`), an empty
+/// request id, only the response's declared fields.
+fn v0_response<I: Interface>(flat: Object) -> Object {
+    let shape = I::Response::shape();
+    let resource = [I::V0_RESOURCE_KEY, "resource"]
+        .iter()
+        .map(|key| text_at(&flat, key))
+        .find(|text| !text.is_empty())
         .unwrap_or_default()
+        .to_owned();
+    let salt = text_at(&flat, "salt").to_owned();
+    let mut response: Object = flat
         .into_iter()
-        .filter(|(_, v)| !v.is_null())
+        .filter(|(key, _)| shape.field(key).is_some())
+        .collect();
+    response.insert("resource".to_owned(), Value::String(resource));
+    response.insert("request-id".to_owned(), Value::String(String::new()));
+    response.insert("salt".to_owned(), Value::String(salt));
+    response
+}
+
+/// The `secret-<group>` URIs of one decoded object, with their groups, as `shape` declares
+/// them.
+fn secret_uris(shape: &crate::Shape, object: &Object) -> Vec<(String, SecretUri)> {
+    shape
+        .fields
+        .iter()
+        .filter_map(|field| {
+            let group = field.secret_uri.clone()?;
+            let uri = SecretUri::parse(object.get(&field.name)?.as_str()?).ok()?;
+            Some((group, uri))
+        })
         .collect()
+}
+
+/// An object without its null values: what the diff memory keeps.
+fn without_nulls(object: Object) -> Object {
+    object.into_iter().filter(|(_, v)| !v.is_null()).collect()
 }
