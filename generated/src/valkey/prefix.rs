@@ -10,20 +10,34 @@ const MAX_PREFIX: usize = 128;
 
 /// A key prefix that is safe to paste into an ACL rule as `~<prefix>` and `&<prefix>`.
 ///
-/// Accepted: ASCII letters, digits and `:` `.` `_` `/` `-` (a `-` not first), optionally
-/// followed by one trailing `*`. `application:*` grants every key and channel starting with
-/// `application:`; a prefix without `*` grants exactly one key and one channel of that name.
+/// Accepted:
+/// - `*` alone: the whole keyspace and every channel (`~*` and `&*`, which Valkey reads as
+///   `allkeys` and `allchannels`). The rule still removes the keyspace-wide and server-wide
+///   commands (FLUSHALL, KEYS, SCAN, CONFIG, ACL, ...): see `acl::client_rule`.
+/// - ASCII letters, digits and `:` `.` `_` `/` `-` (a `-` not first) `{` `}` `=` `@`,
+///   optionally followed by one trailing `*`. `application:*` grants every key and channel
+///   starting with `application:`; a prefix without `*` grants exactly one key and one channel
+///   of that name. `app:{tenant}:*` keeps a tenant's keys in one cluster slot (a hash tag).
+///
+/// Why these: in Valkey's glob (`stringmatchlen`) only `*` `?` `[` `\` are special outside a
+/// bracket (`]` `^` `-` only inside one), so `{` `}` `=` `@` match themselves; `ACL SETUSER`
+/// takes everything after `~`/`&` as the pattern (refusing only spaces), and a prefix never
+/// starts a rule argument, so `@` (meaningful only after a leading `+`/`-`) is literal too; the
+/// ACL file that `ACL SAVE` writes is split by `sdssplitargs`, for which only whitespace and
+/// quotes are special.
+///
 /// Everything else is refused: whitespace and control characters (they would split or end the
-/// rule), ACL syntax (`~ & + > < # % ( ) !`), glob syntax other than the trailing `*`
-/// (`? [ ] \` and inner `*`, which would widen the pattern), quotes, non-ASCII, and the empty
-/// prefix (which the reference library turns into an empty pattern).
+/// rule), ACL syntax (`~ & + > < # % ( ) ! |`), glob syntax other than the trailing `*`
+/// (`? [ ] \ ^` and inner `*`, which would widen the pattern; `**` too), quotes (they change
+/// how the ACL file is split), other punctuation (`, $ ; ...`, kept out to stay conservative),
+/// non-ASCII, and the empty prefix (which the reference library turns into an empty pattern).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct KeyPrefix(String);
 
 /// Why a prefix was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PrefixError {
-    /// The prefix is empty (or only `*`, which would grant the whole keyspace).
+    /// The prefix is empty (`*` alone is accepted: the whole keyspace).
     Empty,
     /// Longer than 128 bytes.
     TooLong(usize),
@@ -41,26 +55,29 @@ pub enum PrefixError {
 impl KeyPrefix {
     /// Checks a requested prefix.
     pub fn parse(text: &str) -> Result<KeyPrefix, PrefixError> {
-        let literal = text.strip_suffix('*').unwrap_or(text);
-        if literal.is_empty() {
+        if text.is_empty() {
             return Err(PrefixError::Empty);
         }
         if text.len() > MAX_PREFIX {
             return Err(PrefixError::TooLong(text.len()));
         }
+        // `*` alone leaves an empty literal part: the whole keyspace, accepted.
+        let literal = text.strip_suffix('*').unwrap_or(text);
         for (position, character) in literal.char_indices() {
             let reason = match character {
-                'A'..='Z' | 'a'..='z' | '0'..='9' | ':' | '.' | '_' | '/' => continue,
+                'A'..='Z' | 'a'..='z' | '0'..='9' => continue,
+                ':' | '.' | '_' | '/' | '{' | '}' | '=' | '@' => continue,
                 '-' if position > 0 => continue,
                 '-' => "ACL syntax when it starts a rule argument",
                 c if c.is_whitespace() => "whitespace would split the ACL rule",
                 c if c.is_control() => "control characters would end or corrupt the ACL rule",
-                '~' | '&' | '+' | '>' | '<' | '#' | '%' | '(' | ')' | '!' | '@' => "ACL syntax",
+                '~' | '&' | '+' | '>' | '<' | '#' | '%' | '(' | ')' | '!' | '|' => "ACL syntax",
                 '*' | '?' | '[' | ']' | '\\' | '^' => {
                     "glob syntax would widen the pattern (only one trailing `*` is allowed)"
                 }
+                '"' | '\'' => "quotes change how the ACL file is split",
                 c if !c.is_ascii() => "only ASCII is allowed",
-                _ => "not a letter, digit or one of `: . _ / -`",
+                _ => "not a letter, digit or one of `: . _ / - { } = @`",
             };
             return Err(PrefixError::Forbidden {
                 character,
@@ -134,6 +151,34 @@ mod tests {
     }
 
     #[test]
+    fn accepts_the_whole_keyspace_and_hash_tags() {
+        for good in [
+            "*",
+            "app:{tenant}:*",
+            "app:{tenant}:",
+            "{tenant}:*",
+            "{a}",
+            "user=42:*",
+            "ops@team:*",
+            "@x",
+            "={}@*",
+        ] {
+            assert_eq!(
+                KeyPrefix::parse(good).map(|p| p.to_string()),
+                Ok(good.to_owned()),
+                "{good:?}"
+            );
+        }
+        // The longest prefix may end in `*`, or be `*` after 127 literal bytes.
+        let longest = format!("{}*", "a".repeat(MAX_PREFIX - 1));
+        assert!(KeyPrefix::parse(&longest).is_ok());
+        assert_eq!(
+            KeyPrefix::parse(&format!("a{longest}")),
+            Err(PrefixError::TooLong(MAX_PREFIX + 1))
+        );
+    }
+
+    #[test]
     fn refuses_hostile_prefixes() {
         let hostile = [
             "x ~*",
@@ -143,18 +188,26 @@ mod tests {
             ">pw",
             "%RW~*",
             "",
-            "*",
+            "**",
+            "***",
             "~*",
             "&*",
+            "*~",
             "x\tallchannels",
             "app:*:*",
+            "*:x",
             "app?",
             "app[ab]",
+            "app:{t}[ab]*",
             "a\\b",
+            "{t}\\*",
+            "a^b",
+            "a]",
             "(x)",
             "#abc",
             "<pw",
             "-@all",
+            "-*",
             "x\r",
             "prefix\0",
             "é:*",
@@ -162,6 +215,12 @@ mod tests {
             "'x'",
             "\"x\"",
             "a|b",
+            "+@all",
+            "x{ }",
+            "a,b",
+            "a$b",
+            "a;b",
+            "a`b",
         ];
         for text in hostile {
             assert!(KeyPrefix::parse(text).is_err(), "{text:?} accepted");
@@ -170,6 +229,21 @@ mod tests {
         assert_eq!(
             KeyPrefix::parse("x +@all").unwrap_err().to_string(),
             "character ' ' at byte 1 is not allowed in a prefix: whitespace would split the ACL rule"
+        );
+        assert_eq!(
+            KeyPrefix::parse("**").unwrap_err().to_string(),
+            "character '*' at byte 0 is not allowed in a prefix: glob syntax would widen the \
+             pattern (only one trailing `*` is allowed)"
+        );
+        assert_eq!(
+            KeyPrefix::parse("'x'").unwrap_err().to_string(),
+            "character '\\'' at byte 0 is not allowed in a prefix: quotes change how the ACL \
+             file is split"
+        );
+        assert_eq!(
+            KeyPrefix::parse("a,b").unwrap_err().to_string(),
+            "character ',' at byte 1 is not allowed in a prefix: not a letter, digit or one of \
+             `: . _ / - { } = @`"
         );
         assert!(KeyPrefix::parse(&"a".repeat(200)).is_err());
     }
