@@ -472,6 +472,56 @@ fn relation_removed_deletes_the_user_and_closes_its_connections() {
     );
 }
 
+/// The whole keyspace (`*`, as the Valkey charm's own test requirer asks) and a hash-tagged
+/// tenant, through the whole flow: requirer, provider, users on the server, resolved answers.
+#[test]
+fn the_whole_keyspace_and_a_hash_tagged_tenant_get_users() {
+    let Some(binary) = server_binary() else {
+        return;
+    };
+    let server = ValkeyServer::start(binary, &[]);
+    let mut users = ServerUsers::open(&server.admin_access(), &[]).expect("admin");
+    let model = model();
+    request(&model, 0, &["*", "app:{tenant}:*"]);
+    let (report, _) = provide(&model, &mut users, 0, &info(&server));
+    assert_eq!(report.users_put.len(), 2, "{:?}", report.refused);
+    assert!(report.refused.is_empty(), "{:?}", report.refused);
+    let responses = resolve(&model, 0).responses;
+    let prefixes: Vec<&str> = responses.iter().map(|r| r.resource.as_str()).collect();
+    assert_eq!(prefixes, ["*", "app:{tenant}:*"]);
+    let mut admin = server.admin_access().connect().expect("admin");
+    query(&mut admin, &["SET", "other:key", "theirs"]).expect("seed");
+
+    let mut everything = connect(&responses[0]);
+    assert_eq!(
+        query(&mut everything, &["GET", "other:key"]).expect("any key"),
+        Value::BulkString(b"theirs".to_vec())
+    );
+    query(&mut everything, &["SET", "app:{tenant}:k", "1"]).expect("any key");
+    for command in [
+        &["FLUSHALL"][..],
+        &["KEYS", "*"],
+        &["SCAN", "0"],
+        &["ACL", "LIST"],
+    ] {
+        let result = query(&mut everything, command);
+        assert!(
+            is_noperm(&result),
+            "{command:?} was not refused: {result:?}"
+        );
+    }
+
+    let mut tenant = connect(&responses[1]);
+    assert_eq!(
+        query(&mut tenant, &["GET", "app:{tenant}:k"]).expect("own key"),
+        Value::BulkString(b"1".to_vec())
+    );
+    for key in ["other:key", "app:tenant:k", "app:{other}:k", "app:{tenant}"] {
+        let result = query(&mut tenant, &["GET", key]);
+        assert!(is_noperm(&result), "GET {key} was not refused: {result:?}");
+    }
+}
+
 /// Prefixes that would change the ACL rule or widen the pattern if pasted into it.
 const HOSTILE: &[&str] = &[
     "x ~*",
@@ -481,7 +531,7 @@ const HOSTILE: &[&str] = &[
     ">pw",
     "%RW~*",
     "",
-    "*",
+    "**",
     "~*",
     "&*",
     "+@all",
