@@ -5,7 +5,7 @@
 use databag::{Secret, wire};
 use databag_tests::valkey_server::{OUTSIDE, Reply, ValkeyServer, server_binary};
 use databag_tests::valkey_users::ServerUsers;
-use valkey_client::relation::UserStore;
+use valkey_client::valkey::UserStore;
 use valkey_client::valkey::acl::{acl_file_line, charm_client_rule, client_rule};
 use valkey_client::valkey::{KeyPrefix, RequestId, username_for};
 

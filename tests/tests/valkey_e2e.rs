@@ -484,7 +484,7 @@ fn the_whole_keyspace_and_a_hash_tagged_tenant_get_users() {
     let model = model();
     request(&model, 0, &["*", "app:{tenant}:*"]);
     let (report, _) = provide(&model, &mut users, 0, &info(&server));
-    assert_eq!(report.users_put.len(), 2, "{:?}", report.refused);
+    assert_eq!(report.created.len(), 2, "{:?}", report.refused);
     assert!(report.refused.is_empty(), "{:?}", report.refused);
     let responses = resolve(&model, 0).responses;
     let prefixes: Vec<&str> = responses.iter().map(|r| r.resource.as_str()).collect();

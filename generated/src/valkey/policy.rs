@@ -14,7 +14,7 @@ use crate::valkey_client::{Response, ValkeyClient};
 pub mod status_codes {
     pub use databag::relation::status_codes::*;
     /// A request's prefix was refused (empty, whitespace, ACL or glob syntax).
-    pub const INVALID_PREFIX: i64 = super::status_codes::INVALID_RESOURCE;
+    pub const INVALID_PREFIX: i64 = INVALID_RESOURCE;
     /// An answered request now asks for another prefix.
     pub const PREFIX_CHANGED: i64 = RESOURCE_CHANGED;
 }
@@ -136,7 +136,8 @@ impl Policy<ValkeyClient> for ValkeyPolicy<'_> {
 
     fn resolution(&self, code: i64) -> Option<String> {
         (code == status_codes::INVALID_PREFIX).then(|| {
-            "Ask for a prefix of ASCII letters, digits and `: . _ / -`, optionally ending in one `*`."
+            "Ask for `*` (every key and channel) or a prefix of ASCII letters, digits and \
+             `: . _ / - { } = @`, optionally ending in one `*`."
                 .to_owned()
         })
     }
