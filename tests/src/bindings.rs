@@ -1,6 +1,16 @@
 //! The committed bindings of every spec, compiled as library code so that `cargo clippy
 //! --all-targets -- -D warnings` lints them as a charm's crate would (no `allow` preamble).
 
+/// `spec/kafka_client/v0.yaml`'s bindings, as committed.
+pub mod kafka_client {
+    include!("../../generated/bindings/kafka_client/v0.rs");
+}
+
+/// `spec/mysql_client/v0.yaml`'s bindings, as committed.
+pub mod mysql_client {
+    include!("../../generated/bindings/mysql_client/v0.rs");
+}
+
 /// `spec/postgresql_client/v0.yaml`'s bindings, as committed.
 pub mod postgresql_client {
     include!("../../generated/bindings/postgresql_client/v0.rs");

@@ -152,8 +152,9 @@ fn postgresql_spec_loads_with_nothing_interface_specific() {
         (postgresql.name.as_str(), postgresql.version),
         ("postgresql_client", 0)
     );
-    assert_eq!(postgresql.version_key, None);
-    assert!(postgresql.objects.is_empty());
+    assert_eq!(postgresql.version_key.as_deref(), Some("version"));
+    let objects: Vec<_> = postgresql.objects.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(objects, ["request", "response", "status"]);
     let groups: Vec<_> = postgresql
         .secret_groups
         .iter()
@@ -161,11 +162,12 @@ fn postgresql_spec_loads_with_nothing_interface_specific() {
         .collect();
     assert_eq!(groups, ["user", "tls", "entity", "extra"]);
     for role in &postgresql.roles {
-        assert_eq!(role.versions.len(), 1);
+        let versions: Vec<_> = role.versions.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(versions, ["v0", "v1"]);
         assert_eq!(
-            role.versions[0].selector,
-            Selector::Other,
-            "the default selector"
+            role.versions[1].selector,
+            Selector::Value("v1".into()),
+            "v1 by its tag"
         );
     }
     let requirer = &postgresql
@@ -174,7 +176,7 @@ fn postgresql_spec_loads_with_nothing_interface_specific() {
         .versions[0];
     let requested = field(&requirer.app, "requested-secrets");
     assert_eq!(requested.ty, Type::List(Box::new(Type::String)));
-    assert!(requested.json && requested.required);
+    assert!(requested.json && !requested.required);
     let provider = &postgresql
         .role(RoleKind::Provider)
         .expect("provider")
