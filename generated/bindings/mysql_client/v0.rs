@@ -175,6 +175,19 @@ pub enum ProviderAppData {
     /// Wire version `v1`, selected by `version: v1`.
     V1(v1::ProviderAppData),
 }
+/// The `mysql_client` interface for the data-interfaces relation engine: `databag::relation::Requirer<MysqlClient>` and `databag::relation::Provider<MysqlClient, P>` run its flows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MysqlClient;
+impl databag::relation::Interface for MysqlClient {
+    const NAME: &'static str = "mysql_client";
+    const V0_RESOURCE_KEY: &'static str = "database";
+    type Request = Request;
+    type Response = Response;
+    type RequirerV0 = v0::RequirerAppData;
+    type RequirerV1 = v1::RequirerAppData;
+    type ProviderV0 = v0::ProviderAppData;
+    type ProviderV1 = v1::ProviderAppData;
+}
 /// Databags of wire version `v0`, one struct per role and databag.
 pub mod v0 {
     use databag::{Databag, Secret, SecretUri, Unknown, Value};
