@@ -56,6 +56,25 @@ pub(crate) fn text_at<'o>(object: &'o Object, key: &str) -> &'o str {
     object.get(key).and_then(Value::as_str).unwrap_or_default()
 }
 
+/// A v0 requirer's flat databag read as a request: `resource` from the v0 key `key`, no id,
+/// no salt, the bookkeeping lists left out.
+pub(crate) fn v0_request(flat: &Object, key: &str) -> Object {
+    let mut request = Object::new();
+    request.insert(
+        "resource".to_owned(),
+        Value::String(text_at(flat, key).to_owned()),
+    );
+    request.insert("request-id".to_owned(), Value::String(String::new()));
+    request.insert("salt".to_owned(), Value::String(String::new()));
+    for (name, value) in flat {
+        let bookkeeping = ["requested-secrets", "provided-secrets", "resource"];
+        if name != key && !bookkeeping.contains(&name.as_str()) {
+            request.insert(name.clone(), value.clone());
+        }
+    }
+    request
+}
+
 /// A request id safe for usernames, secret labels and ACL lines: `^[A-Za-z0-9_-]{1,64}$`
 /// (PROTOCOL.md §18.5). Foreign ids are accepted as they are (nobody re-hashes them); only
 /// their characters are checked: a `.` would break label parsing, a space an ACL line.

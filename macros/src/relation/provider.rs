@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use std::marker::PhantomData;
 
 use super::answer::{referenced_uris, request_dump, uri_at, v0_request_dump};
-use super::interface::{Interface, RequestId, excerpt, list_at, object_of, text_at, typed};
+use super::interface::{
+    Interface, RequestId, excerpt, list_at, object_of, text_at, typed, v0_request,
+};
 use super::refusal::{Refusal, set_statuses, status_codes};
 use super::requirer::WireVersion;
 use super::secrets::{ensure_secret, grant, remove_relation_secrets};
@@ -522,17 +524,7 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
             response.shift_remove("status");
             response
         });
-        // The flat request, read as a request: `resource` from the v0 key, no id, no salt.
-        let mut request = Object::new();
-        request.insert("resource".to_owned(), Value::String(resource.clone()));
-        request.insert("request-id".to_owned(), Value::String(String::new()));
-        request.insert("salt".to_owned(), Value::String(String::new()));
-        for (name, value) in &data {
-            let bookkeeping = ["requested-secrets", "provided-secrets", "resource"];
-            if name != key && !bookkeeping.contains(&name.as_str()) {
-                request.insert(name.clone(), value.clone());
-            }
-        }
+        let request = v0_request(&data, key);
         let pending = Pending {
             index: None,
             id: None,

@@ -6,7 +6,9 @@ use std::marker::PhantomData;
 use super::events::{
     Event, Status, response_events, status_events, status_memory, statuses_of, watched_keys,
 };
-use super::interface::{Interface, RequestId, excerpt, list_at, object_of, text_at, typed};
+use super::interface::{
+    Interface, RequestId, excerpt, list_at, object_of, text_at, typed, v0_request,
+};
 use super::{FlowError, Level, Log, random_alphanumeric, stderr_log};
 use crate::juju::{Backend, BagOf, BagUpdate, Fetch, RelationId, SecretRef};
 use crate::secret::{SecretLabel, label_v0, label_v1};
@@ -603,25 +605,6 @@ impl<'a, I: Interface> Requirer<'a, I> {
             )),
         }
     }
-}
-
-/// A v0 requirer's flat databag read as a request: `resource` from the v0 key `key`, no id,
-/// no salt, the bookkeeping lists left out.
-fn v0_request(flat: &Object, key: &str) -> Object {
-    let mut request = Object::new();
-    request.insert(
-        "resource".to_owned(),
-        Value::String(text_at(flat, key).to_owned()),
-    );
-    request.insert("request-id".to_owned(), Value::String(String::new()));
-    request.insert("salt".to_owned(), Value::String(String::new()));
-    for (name, value) in flat {
-        let bookkeeping = ["requested-secrets", "provided-secrets", "resource"];
-        if name != key && !bookkeeping.contains(&name.as_str()) {
-            request.insert(name.clone(), value.clone());
-        }
-    }
-    request
 }
 
 /// The flat v0 databag of one request: the resource under the v0 key, the v0 library's

@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use databag::juju::{HookTools, RelationId};
 use serde_json::{Value, json};
 use valkey_client::relation::{Answers, Level, Requirer, WireVersion};
+use valkey_client::valkey::KeyPrefix;
 
 const ENDPOINT: &str = "cache";
 const CONFIG: &str = "requirer-config.json";
@@ -47,6 +48,7 @@ fn run() -> Result<(), String> {
     let log = |level: Level, message: &str| eprintln!("{unit} {level} {message}");
     let mut requirer = Requirer::new(&tools, ENDPOINT)
         .with_version(config.version)
+        .with_resource_check(KeyPrefix::parse)
         .with_log(log);
     let relation = || relation_of(&tools, &hook);
     let suffix = hook.strip_prefix(ENDPOINT).unwrap_or_default();
