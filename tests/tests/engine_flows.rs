@@ -288,6 +288,37 @@ where
     assert!(answer["status"].contains("5003"), "{answer:?}");
 }
 
+/// A flat v0 answer another provider wrote, with no `salt` and no `resource` (a Python unit
+/// before a Rust one took over): read as the previous answer, then completed.
+fn foreign_v0_answer<I: Interface>(world: &dyn World, provider_endpoint: &str)
+where
+    Users: Policy<I, Input = str>,
+{
+    let app = world.backend("app/0");
+    Requirer::<I>::new(&*app, "legacy")
+        .with_version(WireVersion::V0)
+        .with_log(|_, _| {})
+        .request(&RelationId::new("legacy", 1), &["orders"])
+        .expect("request v0");
+    let svc = world.backend("svc/0");
+    let served = RelationId::new(provider_endpoint, 1);
+    let foreign = [(I::V0_RESOURCE_KEY, "orders"), ("endpoints", "h:1")]
+        .map(|(k, v)| (k.to_owned(), Some(v.to_owned())))
+        .into_iter()
+        .collect();
+    svc.write_app(&served, &foreign).expect("write");
+    let report = Provider::<I, Users>::new(&*svc, provider_endpoint, Users::default())
+        .with_log(|_, _| {})
+        .reconcile(&served, "h:2")
+        .expect("taken over")
+        .expect("leader");
+    assert_eq!(report.created, ["relation-1"], "{report:?}");
+    let flat = world.state().app_bag(1, "svc").cloned().expect("answer");
+    assert_eq!(flat["endpoints"], "h:2");
+    assert_eq!(flat["salt"].len(), 16, "{flat:?}");
+    assert!(flat["secret-user"].starts_with("secret:"), "{flat:?}");
+}
+
 macro_rules! interface_suite {
     ($name:ident, $interface:ty, $endpoint:literal) => {
         mod $name {
@@ -303,6 +334,12 @@ macro_rules! interface_suite {
             fn both_flows_on_the_emulated_juju_cli() {
                 let world = emulated(&state($endpoint));
                 both_flows::<$interface>(&world, $endpoint);
+            }
+
+            #[test]
+            fn a_foreign_v0_answer_is_taken_over() {
+                let model = Model::new(state($endpoint));
+                foreign_v0_answer::<$interface>(&model, $endpoint);
             }
 
             #[test]

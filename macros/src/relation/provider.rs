@@ -519,6 +519,12 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
             if let Some(answered) = answered.filter(|v| !v.is_null()) {
                 response.insert("resource".to_owned(), answered);
             }
+            // An answer written by another provider may lack these; the echo is required.
+            for echo in ["resource", "salt"] {
+                if !response.get(echo).is_some_and(Value::is_string) {
+                    response.insert(echo.to_owned(), Value::String(String::new()));
+                }
+            }
             response.insert("request-id".to_owned(), Value::String(String::new()));
             response.shift_remove("data");
             response.shift_remove("status");
