@@ -75,6 +75,27 @@ pub(crate) fn v0_request(flat: &Object, key: &str) -> Object {
     request
 }
 
+/// A flat v0 answer read as a response: `resource` from the v0 key (or `resource`), an empty
+/// request id, a salt (`""` when the answer has none), only the response's declared fields.
+pub(crate) fn v0_response<I: Interface>(flat: Object) -> Object {
+    let shape = I::Response::shape();
+    let resource = [I::V0_RESOURCE_KEY, "resource"]
+        .iter()
+        .map(|key| text_at(&flat, key))
+        .find(|text| !text.is_empty())
+        .unwrap_or_default()
+        .to_owned();
+    let salt = text_at(&flat, "salt").to_owned();
+    let mut response: Object = flat
+        .into_iter()
+        .filter(|(key, _)| shape.field(key).is_some())
+        .collect();
+    response.insert("resource".to_owned(), Value::String(resource));
+    response.insert("request-id".to_owned(), Value::String(String::new()));
+    response.insert("salt".to_owned(), Value::String(salt));
+    response
+}
+
 /// A request id safe for usernames, secret labels and ACL lines: `^[A-Za-z0-9_-]{1,64}$`
 /// (PROTOCOL.md §18.5). Foreign ids are accepted as they are (nobody re-hashes them); only
 /// their characters are checked: a `.` would break label parsing, a space an ACL line.
@@ -123,17 +144,26 @@ impl fmt::Display for RequestIdError {
 
 impl std::error::Error for RequestIdError {}
 
-/// Peer text as it may appear in a log line or a status: control characters escaped, at most
-/// 64 characters (a hostile peer's megabyte never reaches a databag or a log in full).
+/// Peer text as it may appear in a log line or a status: escaped as Rust's `{:?}` escapes it,
+/// at most 64 characters (a hostile peer's megabyte never reaches a databag or a log in full).
 pub fn excerpt(text: &str) -> String {
-    const LIMIT: usize = 64;
-    let mut out: String = text
-        .chars()
-        .take(LIMIT)
-        .collect::<String>()
-        .escape_debug()
-        .to_string();
-    if text.chars().nth(LIMIT).is_some() {
+    bounded(text, 64, true)
+}
+
+/// At most `limit` characters of `text`, then its size when cut; control characters escaped,
+/// and with `debug` also quotes and backslashes.
+pub(crate) fn bounded(text: &str, limit: usize, debug: bool) -> String {
+    let mut out = String::new();
+    for c in text.chars().take(limit) {
+        if debug {
+            out.extend(c.escape_debug());
+        } else if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if text.chars().nth(limit).is_some() {
         out.push_str(&format!("… ({} bytes)", text.len()));
     }
     out

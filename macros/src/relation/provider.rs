@@ -7,7 +7,8 @@ use std::marker::PhantomData;
 
 use super::answer::{referenced_uris, request_dump, uri_at, v0_request_dump};
 use super::interface::{
-    Interface, RequestId, excerpt, list_at, object_of, text_at, typed, v0_request,
+    Interface, RequestId, bounded, excerpt, list_at, object_of, text_at, typed, v0_request,
+    v0_response,
 };
 use super::refusal::{Refusal, set_statuses, status_codes};
 use super::requirer::WireVersion;
@@ -512,24 +513,9 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
         } else {
             None
         };
-        // The previous flat answer, read as a response: `resource` from the v0 key.
-        let previous_response = previous.as_ref().map(|answer| {
-            let mut response = answer.clone();
-            let answered = response.shift_remove(key);
-            if let Some(answered) = answered.filter(|v| !v.is_null()) {
-                response.insert("resource".to_owned(), answered);
-            }
-            // An answer written by another provider may lack these; the echo is required.
-            for echo in ["resource", "salt"] {
-                if !response.get(echo).is_some_and(Value::is_string) {
-                    response.insert(echo.to_owned(), Value::String(String::new()));
-                }
-            }
-            response.insert("request-id".to_owned(), Value::String(String::new()));
-            response.shift_remove("data");
-            response.shift_remove("status");
-            response
-        });
+        // The previous flat answer, read as a response (an answer written by another
+        // provider may lack `resource` or `salt`).
+        let previous_response = previous.clone().map(v0_response::<I>);
         let request = v0_request(&data, key);
         let pending = Pending {
             index: None,
@@ -725,18 +711,5 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
 /// A decoding error of peer data, for a status: at most 240 characters of its text, control
 /// characters escaped.
 fn excerpt_error(error: &crate::Error) -> String {
-    const LIMIT: usize = 240;
-    let text = error.to_string();
-    let mut out = String::new();
-    for c in text.chars().take(LIMIT) {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    if text.chars().nth(LIMIT).is_some() {
-        out.push_str(&format!("… ({} bytes)", text.len()));
-    }
-    out
+    bounded(&error.to_string(), 240, false)
 }

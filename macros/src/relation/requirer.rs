@@ -3,11 +3,12 @@
 
 use std::marker::PhantomData;
 
+use super::answer::without_nulls;
 use super::events::{
     Event, Status, response_events, status_events, status_memory, statuses_of, watched_keys,
 };
 use super::interface::{
-    Interface, RequestId, excerpt, list_at, object_of, text_at, typed, v0_request,
+    Interface, RequestId, excerpt, list_at, object_of, text_at, typed, v0_request, v0_response,
 };
 use super::{FlowError, Level, Log, random_alphanumeric, stderr_log};
 use crate::juju::{Backend, BagOf, BagUpdate, Fetch, RelationId, SecretRef};
@@ -633,27 +634,6 @@ fn v0_requirer<I: Interface>(request: &Object) -> Object {
     flat
 }
 
-/// A flat v0 answer read as a response: `resource` from the v0 key (or `resource`), an empty
-/// request id, only the response's declared fields.
-fn v0_response<I: Interface>(flat: Object) -> Object {
-    let shape = I::Response::shape();
-    let resource = [I::V0_RESOURCE_KEY, "resource"]
-        .iter()
-        .map(|key| text_at(&flat, key))
-        .find(|text| !text.is_empty())
-        .unwrap_or_default()
-        .to_owned();
-    let salt = text_at(&flat, "salt").to_owned();
-    let mut response: Object = flat
-        .into_iter()
-        .filter(|(key, _)| shape.field(key).is_some())
-        .collect();
-    response.insert("resource".to_owned(), Value::String(resource));
-    response.insert("request-id".to_owned(), Value::String(String::new()));
-    response.insert("salt".to_owned(), Value::String(salt));
-    response
-}
-
 /// The `secret-<group>` URIs of one decoded object, with their groups, as `shape` declares
 /// them.
 fn secret_uris(shape: &crate::Shape, object: &Object) -> Vec<(String, SecretUri)> {
@@ -666,9 +646,4 @@ fn secret_uris(shape: &crate::Shape, object: &Object) -> Vec<(String, SecretUri)
             Some((group, uri))
         })
         .collect()
-}
-
-/// An object without its null values: what the diff memory keeps.
-fn without_nulls(object: Object) -> Object {
-    object.into_iter().filter(|(_, v)| !v.is_null()).collect()
 }
