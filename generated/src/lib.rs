@@ -72,7 +72,8 @@ pub mod valkey;
 /// ```
 pub mod relation {
     pub use databag::relation::{
-        Cleanup, Event, FlowError, Level, Reconciled, Refusal, Status, WireVersion,
+        Cleanup, Event, FlowError, Interface, Level, Reconciled, Refusal, Status, WireVersion,
+        WriterProfile,
     };
 
     use crate::valkey::ValkeyPolicy;

@@ -15,13 +15,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use databag::juju::{Backend, BagOf, Model, RelationId, SecretOwner, State, diff};
+use databag::relation::{Interface, WriterProfile};
 use databag::{Bag, Databag, SecretContent, SecretUri, Value, Versioned, wire};
 use databag_tests::python_driver::{self, PROVIDER, REQUIRER, bag_of, python};
 use databag_tests::test_ca::TestCa;
 use serde_json::json;
 use valkey_client::relation::{Event, Provider, Reconciled, Requirer, WireVersion};
 use valkey_client::valkey::{KeyPrefix, MemoryUserStore, ServerInfo, UserStore, ValkeyPolicy, acl};
-use valkey_client::valkey_client::{RequirerAppData, v0, v1};
+use valkey_client::valkey_client::{RequirerAppData, ValkeyClient, v0, v1};
 
 /// Both sides name the endpoint as the Valkey charm and the reference drivers do; labels carry
 /// it (`valkey-client.<relation>.<request-id>.<group>.secret`).
@@ -213,8 +214,20 @@ fn rust_reconcile(
     number: u32,
     server: &ServerInfo,
 ) -> Reconciled {
+    rust_reconcile_as(world, users, number, server, ValkeyClient::DEFAULT_PROFILE)
+}
+
+/// As [`rust_reconcile`], writing as `profile`.
+fn rust_reconcile_as(
+    world: &World,
+    users: &mut MemoryUserStore,
+    number: u32,
+    server: &ServerInfo,
+    profile: &'static WriterProfile,
+) -> Reconciled {
     let valkey = world.model.unit("valkey/0");
     Provider::new(&valkey, ENDPOINT, ValkeyPolicy::new(users))
+        .with_profile(profile)
         .with_log(|_, _| {})
         .reconcile(&World::relation(number), server)
         .expect("the provider answers")
@@ -770,15 +783,12 @@ fn responses_without_nulls(bag: &Bag) -> BTreeMap<String, serde_json::Map<String
 }
 
 /// Cases 1 and 5 side by side for v1: the reference requirer's padded request (two prefixes)
-/// answered by the reference provider and by ours. The same responses (null padding aside,
-/// URIs aside), the same `data` (since our fix: no `external-node-connectivity: false` in it,
-/// the reference dumps without defaults), the same secrets.
-///
-/// Differences pinned here, none visible to a reader (PROTOCOL §2, §18.1):
-/// - the reference pads responses with nulls (`secret-extra`, `prefix-resources`, ...); ours
-///   writes no null;
-/// - key order: the reference writes `sentinel-endpoints` before `mode`, and `data` in request
-///   order; ours `mode` first and `data` sorted by request id (the binding's map is ordered).
+/// answered by the reference provider and by ours, writing as the reference's release
+/// (profile `1.2.2`, the release of the Python environment). Byte for byte the same databag,
+/// secret URIs aside (Juju, not the charm, picks them): the same keys, the same `requests`
+/// text (key order, `null` padding, `sentinel-endpoints` before `mode`), the same `data` text
+/// (request order; no `external-node-connectivity: false`, the reference dumps without
+/// defaults), the same secrets (PROTOCOL §4.2, §7, §18.1).
 #[test]
 fn v1_answers_of_the_reference_and_rust_providers_agree() {
     let Some(python) = python() else { return };
@@ -789,7 +799,8 @@ fn v1_answers_of_the_reference_and_rust_providers_agree() {
     let world = World::new(&["requirer"]);
     world.write_app("requirer/0", 0, &request_bag);
     let mut users = MemoryUserStore::new();
-    rust_reconcile(&world, &mut users, 0, &server());
+    let profile = ValkeyClient::profile("1.2.2").expect("the spec declares release 1.2.2");
+    rust_reconcile_as(&world, &mut users, 0, &server(), profile);
     let ours = world.app_bag(0, "valkey");
 
     assert_eq!(
@@ -798,13 +809,29 @@ fn v1_answers_of_the_reference_and_rust_providers_agree() {
     );
     assert_eq!(theirs["version"], "v1");
     assert_eq!(ours["version"], "v1");
-    let data = |bag: &Bag| -> Value { serde_json::from_str(&bag["data"]).expect("data is JSON") };
-    assert_eq!(data(&ours), data(&theirs), "`data`, key order aside");
+    assert_eq!(ours["data"], theirs["data"], "`data`, byte for byte");
     assert!(
         !ours["data"].contains("external-node-connectivity"),
         "no request defaults in `data`"
     );
+    // Our secret URIs replaced by the reference's, matched by label.
+    let mut our_requests = ours["requests"].clone();
+    let their_ids = reference_secrets(&reference);
+    for (label, (uri, _)) in world.valkey_secrets() {
+        let (id, _) = &their_ids[&label];
+        our_requests = our_requests.replace(&uri, id);
+    }
+    assert_eq!(
+        our_requests, theirs["requests"],
+        "`requests`, byte for byte"
+    );
+    assert!(
+        theirs["requests"].contains(r#""secret-extra": null"#),
+        "the reference pads"
+    );
 
+    // Under the default profile (1.0.2, what the Valkey charm locks) the same responses,
+    // without 1.2's padding.
     let (their_responses, our_responses) = (
         responses_without_nulls(&theirs),
         responses_without_nulls(&ours),
@@ -813,25 +840,19 @@ fn v1_answers_of_the_reference_and_rust_providers_agree() {
         their_responses.keys().collect::<Vec<_>>(),
         our_responses.keys().collect::<Vec<_>>()
     );
-    for (id, their_response) in &their_responses {
-        let our_response = &our_responses[id];
-        assert_eq!(
-            their_response.keys().collect::<BTreeSet<_>>(),
-            our_response.keys().collect::<BTreeSet<_>>(),
-            "request {id}: the non-null keys"
-        );
-        for (key, value) in their_response {
-            if key.starts_with("secret-") {
-                continue;
-            }
-            assert_eq!(&our_response[key], value, "request {id}: {key}");
-        }
-    }
+    let world_default = World::new(&["requirer"]);
+    world_default.write_app("requirer/0", 0, &request_bag);
+    rust_reconcile(&world_default, &mut MemoryUserStore::new(), 0, &server());
+    let default = world_default.app_bag(0, "valkey");
     assert!(
-        theirs["requests"].contains(r#""secret-extra": null"#),
-        "reference padding"
+        !default["requests"].contains("prefix-resources"),
+        "1.2 padding"
     );
-    assert!(!ours["requests"].contains("null"), "we write no padding");
+    assert!(
+        default["requests"].contains(r#""secret-entity": null"#),
+        "1.0.2 padding"
+    );
+    assert_eq!(default["data"], theirs["data"]);
 
     let their_secrets = reference_secrets(&reference);
     let our_secrets = world.valkey_secrets();

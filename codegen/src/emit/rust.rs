@@ -11,7 +11,9 @@ use databag::Selector;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::model::{Field, Interface, Object, Role, RoleKind, Type, WireVersion, doc_lines};
+use crate::model::{
+    Field, Interface, Object, Role, RoleKind, Type, WireVersion, Writers, doc_lines,
+};
 
 /// Name of the field that keeps unknown keys, unless a declared field already uses it.
 const UNKNOWN_FIELD_NAMES: [&str; 3] = ["extra", "unknown_keys", "extra_keys"];
@@ -58,6 +60,7 @@ fn protocol_impl(interface: &Interface) -> Option<TokenStream> {
          `databag::relation::Requirer<{name}>` and `databag::relation::Provider<{name}, P>` \
          run its flows."
     ));
+    let profiles = protocol.writers.as_ref().map(writer_profiles);
     Some(quote! {
         #doc
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -71,8 +74,44 @@ fn protocol_impl(interface: &Interface) -> Option<TokenStream> {
             type RequirerV1 = v1::RequirerAppData;
             type ProviderV0 = v0::ProviderAppData;
             type ProviderV1 = v1::ProviderAppData;
+            #profiles
         }
     })
+}
+
+/// `PROFILES` and `DEFAULT_PROFILE` of the `Interface` impl, from the spec's `writers`.
+fn writer_profiles(writers: &Writers) -> TokenStream {
+    let pairs = |pairs: &[(String, String)]| {
+        let (keys, values): (Vec<&String>, Vec<&String>) =
+            pairs.iter().map(|(k, v)| (k, v)).unzip();
+        quote! { &[#((#keys, #values)),*] }
+    };
+    let pad_values = pairs(&writers.pad_values);
+    let v0_duplicates = pairs(&writers.v0_duplicates);
+    let profiles = writers.profiles.iter().map(|profile| {
+        let name = &profile.name;
+        let request = &profile.request;
+        let response = &profile.response;
+        quote! {
+            databag::relation::WriterProfile {
+                name: #name,
+                request: &[#(#request),*],
+                response: &[#(#response),*],
+                pad_values: #pad_values,
+                v0_duplicates: #v0_duplicates,
+                data_in_answer_order: true,
+            }
+        }
+    });
+    let default = writers
+        .profiles
+        .iter()
+        .position(|profile| profile.name == writers.default)
+        .unwrap_or_default();
+    quote! {
+        const PROFILES: &'static [databag::relation::WriterProfile] = &[#(#profiles),*];
+        const DEFAULT_PROFILE: &'static databag::relation::WriterProfile = &Self::PROFILES[#default];
+    }
 }
 
 /// The first line of every generated file.

@@ -57,6 +57,32 @@ pub struct Interface {
 pub struct Protocol {
     /// The requirer's v0 key carrying the resource (`database`, `topic`).
     pub v0_resource_key: String,
+    /// What each release of the reference library writes, when the spec says.
+    pub writers: Option<Writers>,
+}
+
+/// The byte-exact writer profiles of a protocol (spec key `writers`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Writers {
+    /// The profile used when the charm picks none.
+    pub default: String,
+    /// Padding values other than `null`: key, JSON text.
+    pub pad_values: Vec<(String, String)>,
+    /// Keys of the flat v0 answer written under a second spelling too: key, second spelling.
+    pub v0_duplicates: Vec<(String, String)>,
+    /// The profiles, in declaration order.
+    pub profiles: Vec<WriterProfile>,
+}
+
+/// One release's writer: the key order of request and response objects, padding included.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WriterProfile {
+    /// The release (`1.0.2`).
+    pub name: String,
+    /// Keys of a request object, in the order written.
+    pub request: Vec<String>,
+    /// Keys of a response object, in the order written.
+    pub response: Vec<String>,
 }
 
 /// A charm in the catalogue's providers/requirers lists.

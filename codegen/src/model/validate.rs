@@ -21,6 +21,7 @@ mod fields;
 mod names;
 mod protocol;
 mod types;
+mod writers;
 
 use fields::{Level, Place};
 use names::{
@@ -174,7 +175,7 @@ impl Checker {
             }
         }
 
-        let protocol = self.protocol(raw.protocol.as_deref(), &objects, &roles);
+        let protocol = self.protocol(&raw, &objects, &roles);
         Interface {
             source: self.file.clone(),
             name: raw.interface,

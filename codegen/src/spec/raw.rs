@@ -68,6 +68,8 @@ pub(crate) struct RawInterface {
     /// implements the relation engine's `Interface` trait, and the layout rules of that
     /// protocol are checked.
     pub protocol: Option<String>,
+    /// Byte-exact writer profiles of the protocol's reference library (needs `protocol`).
+    pub writers: Option<RawWriters>,
     /// Each group's fields share one Juju Secret; every group must be used.
     #[serde(default)]
     pub secret_groups: Vec<RawSecretGroup>,
@@ -181,4 +183,33 @@ pub(crate) struct RawExample {
     pub app: Ordered<String>,
     #[serde(default)]
     pub unit: Ordered<String>,
+}
+
+/// `writers`: what each release of the protocol's reference library writes, so the relation
+/// engine can write the same bytes (PROTOCOL.md §18.1). Only JSON objects inside the v1
+/// `requests` lists have an order and padding; a databag itself is an unordered map.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWriters {
+    /// The profile written when the charm picks none.
+    pub default: String,
+    /// The value a reference writer pads a key with when it is not `null`, as JSON text
+    /// (`external-node-connectivity: "false"`).
+    #[serde(default)]
+    pub pad_values: Ordered<String>,
+    /// Keys of the flat v0 answer that the reference also writes under a second spelling
+    /// (Valkey: `sentinel-endpoints` as `sentinel_endpoints`, PROTOCOL.md §5.2).
+    #[serde(default)]
+    pub v0_duplicates: Ordered<String>,
+    /// The profiles by name (the release: `"1.0.2"`), in order.
+    pub profiles: Ordered<RawWriterProfile>,
+}
+
+/// `writers.profiles.<release>`: the key order of request and response objects; a listed key
+/// the object has no value for is written as padding (`null`, or its `pad_values` entry).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawWriterProfile {
+    pub request: Vec<String>,
+    pub response: Vec<String>,
 }

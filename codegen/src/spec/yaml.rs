@@ -236,7 +236,7 @@ mod tests {
             diagnostics.to_string(),
             "x.yaml:5:1: unknown key `colour` (expected one of: interface, version, status, \
              maintainer, title, summary, usage, direction, behavior, providers, requirers, \
-             version_key, protocol, secret_groups, objects, roles)"
+             version_key, protocol, writers, secret_groups, objects, roles)"
         );
     }
 }

@@ -2,9 +2,9 @@
 // (a user confined to the requested key prefix, the server's endpoints and TLS); everything
 // else of the relation is the data-interfaces engine's (`databag::relation`).
 
+use databag::Secret;
 use databag::juju::RelationId;
-use databag::relation::{Grant, Policy, PolicyError, Refusal, Reply, WireVersion, excerpt};
-use databag::{Bag, Secret};
+use databag::relation::{Grant, Policy, PolicyError, Refusal, Reply, excerpt};
 
 use super::{KeyPrefix, UserStore, username_for, users_of_relation};
 use crate::valkey_client::{Response, ValkeyClient};
@@ -140,16 +140,6 @@ impl Policy<ValkeyClient> for ValkeyPolicy<'_> {
              `: . _ / - { } = @`, optionally ending in one `*`."
                 .to_owned()
         })
-    }
-
-    /// The Valkey charm writes the un-aliased `sentinel_endpoints` in v0 (PROTOCOL.md §5.2),
-    /// the spelling v0 readers of that charm know; both are written.
-    fn finish(&self, bag: &mut Bag, version: WireVersion) {
-        if version == WireVersion::V0
-            && let Some(sentinels) = bag.get("sentinel-endpoints").cloned()
-        {
-            bag.insert("sentinel_endpoints".to_owned(), sentinels);
-        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use super::profile::WriterProfile;
 use crate::{Databag, Error, Object, Path, Value};
 
 /// One data-interfaces spec, as the relation engine sees it: the request and response
@@ -30,6 +31,19 @@ pub trait Interface {
     type ProviderV0: Databag;
     /// The provider's v1 app databag (`version: v1`, `requests`, `data`, `status`).
     type ProviderV1: Databag;
+    /// What each release of the reference library writes (the spec's `writers`), in the
+    /// spec's order; empty when the spec declares none.
+    const PROFILES: &'static [WriterProfile] = &[];
+    /// The profile both flows write unless told otherwise (the spec's `writers.default`).
+    const DEFAULT_PROFILE: &'static WriterProfile = &WriterProfile::COMPACT;
+
+    /// The profile named `name` (a release such as `1.2.2`, or `compact`).
+    fn profile(name: &str) -> Option<&'static WriterProfile> {
+        if name == WriterProfile::COMPACT.name {
+            return Some(&WriterProfile::COMPACT);
+        }
+        Self::PROFILES.iter().find(|profile| profile.name == name)
+    }
 }
 
 /// The JSON object of a typed value (wire names; secret fields included, so it never leaves

@@ -112,6 +112,7 @@
 mod answer;
 mod events;
 mod interface;
+mod profile;
 mod provider;
 mod refusal;
 mod requirer;
@@ -121,6 +122,7 @@ use std::fmt;
 
 pub use events::{Event, Status};
 pub use interface::{Interface, RequestId, RequestIdError, excerpt};
+pub use profile::WriterProfile;
 pub use provider::{Cleanup, Grant, Policy, PolicyError, Provider, Reconciled, Reply};
 pub use refusal::{Refusal, status_codes};
 pub use requirer::{Answers, Requirer, WireVersion};

@@ -10,6 +10,7 @@ use super::interface::{
     Interface, RequestId, bounded, excerpt, list_at, object_of, text_at, typed, v0_request,
     v0_response,
 };
+use super::profile::{WriterProfile, object_keys};
 use super::refusal::{Refusal, set_statuses, status_codes};
 use super::requirer::WireVersion;
 use super::secrets::{ensure_secret, grant, remove_relation_secrets};
@@ -102,12 +103,6 @@ pub trait Policy<I: Interface> {
         let _ = code;
         None
     }
-
-    /// Last touch on the databag about to be written, for interface quirks of the wire
-    /// (Valkey writes `sentinel_endpoints` beside `sentinel-endpoints` in v0).
-    fn finish(&self, bag: &mut Bag, version: WireVersion) {
-        let _ = (bag, version);
-    }
 }
 
 /// What [`Provider::reconcile`] did on one relation.
@@ -146,6 +141,7 @@ pub struct Provider<'a, I: Interface, P: Policy<I>> {
     backend: &'a dyn Backend,
     endpoint: String,
     policy: P,
+    profile: &'static WriterProfile,
     log: Log<'a>,
     interface: PhantomData<fn() -> I>,
 }
@@ -166,9 +162,19 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
             backend,
             endpoint: endpoint.to_owned(),
             policy,
+            profile: I::DEFAULT_PROFILE,
             log: stderr_log(),
             interface: PhantomData,
         }
+    }
+
+    /// Writes as `profile` does (a release of the reference library: key order and padding of
+    /// the responses, order of `data`, second spellings in v0; see [`WriterProfile`]) instead
+    /// of the interface's default. Pick the release the Python units this charm replaces ran,
+    /// and taking over rewrites nothing.
+    pub fn with_profile(mut self, profile: &'static WriterProfile) -> Self {
+        self.profile = profile;
+        self
     }
 
     /// Sends log lines to `log` instead of stderr.
@@ -487,7 +493,15 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
                 id.to_owned(),
             ))
         })?;
-        self.policy.finish(&mut bag, WireVersion::V1);
+        self.profile
+            .lay_out_list(&mut bag, "requests", self.profile.response);
+        let mut order = object_keys(local.get("data"));
+        for id in &report.answered {
+            if !order.contains(id) {
+                order.push(id.clone());
+            }
+        }
+        self.profile.order_data(&mut bag, &order);
         Ok(bag)
     }
 
@@ -558,7 +572,7 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
             path.is_empty()
                 .then(|| ("v0 answer".to_owned(), String::new()))
         })?;
-        self.policy.finish(&mut bag, WireVersion::V0);
+        self.profile.duplicate_v0_keys(&mut bag);
         Ok(bag)
     }
 

@@ -10,6 +10,7 @@ use super::events::{
 use super::interface::{
     Interface, RequestId, excerpt, list_at, object_of, text_at, typed, v0_request, v0_response,
 };
+use super::profile::WriterProfile;
 use super::{FlowError, Level, Log, random_alphanumeric, stderr_log};
 use crate::juju::{Backend, BagOf, BagUpdate, Fetch, RelationId, SecretRef};
 use crate::secret::{SecretLabel, label_v0, label_v1};
@@ -73,6 +74,7 @@ pub struct Requirer<'a, I: Interface> {
     backend: &'a dyn Backend,
     endpoint: String,
     version: WireVersion,
+    profile: &'static WriterProfile,
     log: Log<'a>,
     check: Option<ResourceCheck<'a>>,
     interface: PhantomData<fn() -> I>,
@@ -86,6 +88,7 @@ impl<'a, I: Interface> Requirer<'a, I> {
             backend,
             endpoint: endpoint.to_owned(),
             version: WireVersion::V1,
+            profile: I::DEFAULT_PROFILE,
             log: stderr_log(),
             check: None,
             interface: PhantomData,
@@ -108,6 +111,13 @@ impl<'a, I: Interface> Requirer<'a, I> {
     /// other than the leader cannot read what the leader wrote.
     pub fn with_version(mut self, version: WireVersion) -> Self {
         self.version = version;
+        self
+    }
+
+    /// Writes the requests as `profile` does (a release of the reference library: key order
+    /// and padding, see [`WriterProfile`]) instead of the interface's default.
+    pub fn with_profile(mut self, profile: &'static WriterProfile) -> Self {
+        self.profile = profile;
         self
     }
 
@@ -217,7 +227,7 @@ impl<'a, I: Interface> Requirer<'a, I> {
             }
             sent.push(request);
         }
-        let bag = match self.version {
+        let mut bag = match self.version {
             WireVersion::V1 => {
                 let mut data = Object::new();
                 data.insert("version".to_owned(), Value::String("v1".to_owned()));
@@ -230,6 +240,8 @@ impl<'a, I: Interface> Requirer<'a, I> {
             }
         }
         .map_err(encode)?;
+        self.profile
+            .lay_out_list(&mut bag, "requests", self.profile.request);
         let update: BagUpdate = bag.into_iter().map(|(k, v)| (k, Some(v))).collect();
         self.backend
             .write_app(relation, &update)

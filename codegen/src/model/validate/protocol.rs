@@ -4,6 +4,7 @@
 
 use super::Checker;
 use crate::model::{Object, Protocol, Role, RoleKind, Type};
+use crate::spec::raw::RawInterface;
 
 /// The reference library's resource aliases, in its precedence order (PROTOCOL.md §10): the
 /// keys a v0 requirer may carry its resource under.
@@ -24,11 +25,20 @@ impl Checker {
     /// problem was reported).
     pub(super) fn protocol(
         &mut self,
-        name: Option<&str>,
+        raw: &RawInterface,
         objects: &[Object],
         roles: &[Role],
     ) -> Option<Protocol> {
-        let name = name?;
+        let Some(name) = raw.protocol.as_deref() else {
+            if raw.writers.is_some() {
+                self.error_key(
+                    "writers",
+                    "`writers` describes a protocol's reference writer; the spec declares no \
+                     `protocol`",
+                );
+            }
+            return None;
+        };
         if !PROTOCOLS.contains(&name) {
             self.error(
                 "protocol",
@@ -136,11 +146,16 @@ impl Checker {
                 }
             }
         }
+        let writers = match &raw.writers {
+            Some(writers) => Some(self.writers(writers, roles)?),
+            None => None,
+        };
         if self.diagnostics.len() > before {
             return None;
         }
         key.map(|field| Protocol {
             v0_resource_key: field.name.clone(),
+            writers,
         })
     }
 
