@@ -28,8 +28,60 @@ pub fn render(interface: &Interface) -> String {
     }
     behavior(&mut doc, interface);
     relation_data(&mut doc, interface);
+    writer_profiles(&mut doc, interface);
     examples(&mut doc, interface);
     doc.finish()
+}
+
+/// The spec's `writers`: what each release of the reference library writes, so readers know
+/// which bytes to expect and charm authors which profile to pick.
+fn writer_profiles(doc: &mut Doc, interface: &Interface) {
+    let Some(writers) = interface.protocol.as_ref().and_then(|p| p.writers.as_ref()) else {
+        return;
+    };
+    doc.heading(2, "Writer profiles");
+    doc.paragraph(&format!(
+        "The key order of request and response objects as each release of the reference \
+         library writes them; a listed key without a value is written as `null` (or its pad \
+         value). The relation engine writes `{}` unless told otherwise.",
+        writers.default
+    ));
+    let keys = |keys: &[String]| {
+        keys.iter()
+            .map(|key| code_span(key))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let rows: Vec<Vec<String>> = writers
+        .profiles
+        .iter()
+        .map(|profile| {
+            vec![
+                code_span(&profile.name),
+                keys(&profile.request),
+                keys(&profile.response),
+            ]
+        })
+        .collect();
+    doc.table(&["profile", "request keys", "response keys"], &rows);
+    let mut notes = Vec::new();
+    for (key, json) in &writers.pad_values {
+        notes.push(format!(
+            "{} is padded with {}",
+            code_span(key),
+            code_span(json)
+        ));
+    }
+    for (key, spelling) in &writers.v0_duplicates {
+        notes.push(format!(
+            "the flat v0 answer carries {} also as {}",
+            code_span(key),
+            code_span(spelling)
+        ));
+    }
+    if !notes.is_empty() {
+        doc.list(&notes);
+    }
 }
 
 fn overview(doc: &mut Doc, interface: &Interface) {
