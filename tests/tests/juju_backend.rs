@@ -732,6 +732,28 @@ fn emulated_tools_speak_juju_formats() {
     assert_eq!(info[&id]["owner"], "application");
 }
 
+/// `secret-ids` with no secret prints `null`, as Juju 3.x does (its output is a nil Go slice,
+/// `var out []string` in juju/juju worker/uniter/runner/jujuc/secret-ids.go), and the hook-tool
+/// backend reads that as no secret: a relation-broken with nothing to clean up succeeds.
+#[test]
+fn secret_ids_of_an_app_without_secrets_is_go_null() {
+    let world = EmuWorld::new();
+    let (status, stdout, _) = tool(
+        &world.model,
+        "valkey/0",
+        "secret-ids",
+        &["--format=json"],
+        &[],
+    );
+    assert_eq!((status, stdout.as_str()), (0, "null\n"));
+    let backend = world.backend("valkey/0");
+    assert_eq!(backend.secret_ids().expect("null is no secret"), []);
+    backend
+        .secret_add(&user(PASSWORD), Some("l"), SecretOwner::Application)
+        .expect("secret-add");
+    assert_eq!(backend.secret_ids().expect("one secret").len(), 1);
+}
+
 fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let path = dir.join(name);

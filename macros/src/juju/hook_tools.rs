@@ -328,8 +328,9 @@ impl Backend for HookTools {
 
     fn relation_ids(&self, endpoint: &str) -> Result<Vec<RelationId>, Error> {
         let args = args::relation_ids(endpoint);
-        let ids: Vec<String> = self.json("relation-ids", args.clone())?;
-        ids.iter()
+        let ids: IdList = self.json("relation-ids", args.clone())?;
+        ids.into_ids()
+            .iter()
             .map(|id| {
                 RelationId::parse(id)
                     .map_err(|e| bad_output("relation-ids", args.clone(), &e.to_string()))
@@ -353,7 +354,8 @@ impl Backend for HookTools {
     }
 
     fn remote_units(&self, relation: &RelationId) -> Result<Vec<String>, Error> {
-        self.json("relation-list", args::relation_list(relation, false))
+        let units: IdList = self.json("relation-list", args::relation_list(relation, false))?;
+        Ok(units.into_ids())
     }
 
     fn read(&self, relation: &RelationId, bag: &BagOf) -> Result<Bag, Error> {
@@ -468,10 +470,34 @@ impl Backend for HookTools {
 
     fn secret_ids(&self) -> Result<Vec<SecretUri>, Error> {
         let args = args::secret_ids();
-        let ids: Vec<String> = self.json("secret-ids", args.clone())?;
-        ids.iter()
+        let ids: IdList = self.json("secret-ids", args.clone())?;
+        ids.into_ids()
+            .iter()
             .map(|id| Self::secret_uri("secret-ids", &args, id))
             .collect()
+    }
+}
+
+/// A list of IDs as the hook tools print it with `--format=json`, in every shape Juju uses:
+/// a list; `null` for an empty one, as Go encodes a nil slice (`secret-ids` of Juju 3.x builds
+/// its output with `var out []string`, worker/uniter/runner/jujuc/secret-ids.go; older
+/// `relation-list` returned `r.UnitNames()` unguarded); or an object keyed by ID (`secret-ids`
+/// of newer Juju prints `{id: label}`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum IdList {
+    List(Vec<String>),
+    ById(BTreeMap<String, serde_json::Value>),
+    Null(()),
+}
+
+impl IdList {
+    fn into_ids(self) -> Vec<String> {
+        match self {
+            IdList::List(ids) => ids,
+            IdList::ById(ids) => ids.into_keys().collect(),
+            IdList::Null(()) => Vec::new(),
+        }
     }
 }
 
@@ -621,6 +647,22 @@ pub(crate) mod args {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn id_lists_come_in_every_shape_juju_prints() {
+        let ids = |json: &str| {
+            serde_json::from_str::<IdList>(json)
+                .map(IdList::into_ids)
+                .expect("an id list")
+        };
+        assert_eq!(ids("null"), Vec::<String>::new());
+        assert_eq!(ids(r#"["secret:a","secret:b"]"#), ["secret:a", "secret:b"]);
+        assert_eq!(
+            ids(r#"{"secret:a":"label","secret:b":""}"#),
+            ["secret:a", "secret:b"]
+        );
+        assert!(serde_json::from_str::<IdList>("7").is_err());
+    }
 
     #[test]
     fn content_files_are_private_and_removed() {

@@ -480,6 +480,11 @@ fn dispatch(
                 .iter()
                 .map(|uri| format!("secret:{}", secret_id(uri)))
                 .collect();
+            // Juju 3.x collects them in a nil Go slice (`var out []string`,
+            // worker/uniter/runner/jujuc/secret-ids.go): none prints `null`, not `[]`.
+            if ids.is_empty() {
+                return Ok(json_out(&Value::Null));
+            }
             Ok(json_out(&json!(ids)))
         }
         "juju-log" => {
