@@ -38,6 +38,9 @@ pub const TOOLS: &[&str] = &[
     "secret-revoke",
     "secret-remove",
     "secret-ids",
+    "state-get",
+    "state-set",
+    "state-delete",
     "juju-log",
     "status-set",
 ];

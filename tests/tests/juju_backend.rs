@@ -472,6 +472,23 @@ fn invalid_secret_content_is_refused_before_juju(world: &dyn World) {
     assert!(world.state().secrets().is_empty());
 }
 
+/// `state-get` / `state-set` / `state-delete` (juju/juju worker/uniter/runner/jujuc/state-*.go):
+/// each unit its own values, a missing key reads as unset (non-strict `state-get` prints the
+/// empty value).
+fn unit_state_is_per_unit(world: &dyn World) {
+    let leader = world.backend("valkey/0");
+    let other = world.backend("valkey/1");
+    assert_eq!(leader.state_get("k").expect("state-get"), None);
+    leader.state_set("k", Some("v=1")).expect("state-set");
+    assert_eq!(
+        leader.state_get("k").expect("state-get"),
+        Some("v=1".to_owned())
+    );
+    assert_eq!(other.state_get("k").expect("state-get"), None, "per unit");
+    leader.state_set("k", None).expect("state-delete");
+    assert_eq!(leader.state_get("k").expect("state-get"), None);
+}
+
 fn injected_failures_name_the_tool(world: &dyn World) {
     let provider = world.backend("valkey/0");
     world.fail_next("secret-add", 1);
@@ -549,6 +566,7 @@ on_both_backends!(
     secret_access_rules,
     invalid_secret_content_is_refused_before_juju,
     injected_failures_name_the_tool,
+    unit_state_is_per_unit,
 );
 
 // ---- the emulator as processes ----

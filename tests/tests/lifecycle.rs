@@ -364,6 +364,70 @@ fn v1_requirer_with_one_request() {
     world.assert_no_leaks();
 }
 
+/// `juju remove-unit valkey/0` while it leads: Juju runs relation-departed on it with
+/// `JUJU_DEPARTING_UNIT=valkey/0`, once per remote unit, then relation-broken, still as leader
+/// (juju/juju's relation hook docs: relation-broken runs "when the local unit is ready to depart
+/// the relation itself"; ops' `RelationDepartedEvent.departing_unit` names the local unit when
+/// it is the one leaving). The relation lives on: the users, secrets and answers stay, the
+/// clients stay connected, and the next leader reissues no password.
+#[test]
+fn removing_the_provider_leader_keeps_every_client_connected() {
+    let world = World::new(&[("app", "v1", &["app:*"])]);
+    world.relate(0, "app");
+    let id = ids(&world.responses(0))[0].clone();
+    let username = format!("relation-0-{id}");
+    let users = world.users();
+    let secrets = world.provider_secrets();
+    let answer = world.bag(0, "valkey");
+
+    for remote in units("app") {
+        let hook = Hook::new("valkey/0", "valkey-client-relation-departed")
+            .relation(0)
+            .remote_unit(&remote)
+            .var("JUJU_DEPARTING_UNIT", "valkey/0");
+        let run = world.run(&hook, "valkey/0", true);
+        assert!(run.success, "{}", run.stderr);
+    }
+    assert!(
+        world.model.state().is_leader("valkey/0").expect("unit"),
+        "still leads"
+    );
+    world.hook("valkey/0", "valkey-client-relation-broken", 0);
+    assert!(world.output_contains("this unit is leaving a relation that lives on"));
+    assert_eq!(world.users(), users, "no user deleted");
+    assert_eq!(world.provider_secrets(), secrets, "no secret removed");
+    assert_eq!(world.bag(0, "valkey"), answer, "the answers stay");
+
+    // The unit goes; valkey/1 is elected and keeps everything as it is.
+    for unit in units("app") {
+        let hook = Hook::new(&unit, "cache-relation-departed")
+            .relation(0)
+            .remote_unit("valkey/0")
+            .var("JUJU_DEPARTING_UNIT", "valkey/0");
+        assert!(world.run(&hook, &unit, true).success);
+    }
+    world.model.update(|state| state.remove_unit("valkey/0"));
+    // The example charm keeps its users in the leader's charm directory (a real charm: on the
+    // server, which every unit shares): hand them over as the server would.
+    world.write("valkey/1", "users.json", &users);
+    world.run(&Hook::new("valkey/1", "leader-elected"), "valkey/1", true);
+    assert_eq!(
+        world.bag(0, "valkey"),
+        answer,
+        "the new leader rewrites nothing"
+    );
+    assert_eq!(world.provider_secrets(), secrets, "and renews no secret");
+    for unit in units("app") {
+        world.hook(&unit, "cache-relation-changed", 0);
+        let connection = world.connection(&unit, 0, &id);
+        assert_eq!(connection["username"], username.as_str());
+        let password = connection["password"].as_str().expect("password");
+        let acl = users[username.as_str()]["acl"].as_str().expect("user");
+        assert!(acl.contains(&password_hash(password)), "the same password");
+    }
+    world.assert_no_leaks();
+}
+
 #[test]
 fn v1_requirer_with_several_requests_tls_and_a_neighbour() {
     let world = World::new(&[

@@ -189,6 +189,18 @@ impl Backend for Recording<'_> {
         self.note("secret-ids");
         self.inner.secret_ids()
     }
+    fn state_get(&self, key: &str) -> Result<Option<String>, databag::juju::Error> {
+        self.note("state-get");
+        self.inner.state_get(key)
+    }
+    fn state_set(&self, key: &str, value: Option<&str>) -> Result<(), databag::juju::Error> {
+        self.note(if value.is_some() {
+            "state-set"
+        } else {
+            "state-delete"
+        });
+        self.inner.state_set(key, value)
+    }
 }
 
 fn request(model: &Model, unit: &str, number: u32, prefixes: &[&str], version: WireVersion) {

@@ -81,6 +81,14 @@ pub trait Backend {
 
     /// The secrets this unit's application (and this unit) own (`secret-ids`).
     fn secret_ids(&self) -> Result<Vec<SecretUri>, Error>;
+
+    /// This unit's value under `key` in its charm state (`state-get`): kept by the controller
+    /// for the unit, across hooks, restarts and pod rescheduling; `None` when unset.
+    fn state_get(&self, key: &str) -> Result<Option<String>, Error>;
+
+    /// Sets (`state-set key=value`) or, with `None`, deletes (`state-delete key`) `key` of this
+    /// unit's charm state. Like every change, committed only when the hook succeeds.
+    fn state_set(&self, key: &str, value: Option<&str>) -> Result<(), Error>;
 }
 
 /// A relation as Juju names it to one side: the local endpoint and the relation number,

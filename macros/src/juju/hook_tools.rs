@@ -468,6 +468,19 @@ impl Backend for HookTools {
         Ok(())
     }
 
+    fn state_get(&self, key: &str) -> Result<Option<String>, Error> {
+        // Juju prints `""` for a missing key (non-strict `state-get`,
+        // worker/uniter/runner/jujuc/state-get.go), so an empty value reads as unset.
+        let value: Option<String> = self.json("state-get", args::state_get(key))?;
+        Ok(value.filter(|value| !value.is_empty()))
+    }
+
+    fn state_set(&self, key: &str, value: Option<&str>) -> Result<(), Error> {
+        let (tool, args) = args::state_set(key, value);
+        self.run(tool, &args, args.clone(), None)?;
+        Ok(())
+    }
+
     fn secret_ids(&self) -> Result<Vec<SecretUri>, Error> {
         let args = args::secret_ids();
         let ids: IdList = self.json("secret-ids", args.clone())?;
@@ -536,6 +549,18 @@ pub(crate) mod args {
 
     pub fn is_leader() -> Vec<String> {
         owned(&["--format=json"])
+    }
+
+    pub fn state_get(key: &str) -> Vec<String> {
+        owned(&["--format=json", key])
+    }
+
+    /// `state-set key=value`, or `state-delete key` for `None`.
+    pub fn state_set(key: &str, value: Option<&str>) -> (&'static str, Vec<String>) {
+        match value {
+            Some(value) => ("state-set", vec![format!("{key}={value}")]),
+            None => ("state-delete", owned(&[key])),
+        }
     }
 
     pub fn relation_ids(endpoint: &str) -> Vec<String> {

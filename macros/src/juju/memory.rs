@@ -276,6 +276,17 @@ impl Backend for Memory {
         })?;
         uris.iter().map(|uri| uri_of("secret-ids", uri)).collect()
     }
+
+    fn state_get(&self, key: &str) -> Result<Option<String>, Error> {
+        self.call("state-get", args::state_get(key), |state, unit| {
+            state.state_get(unit, key)
+        })
+    }
+
+    fn state_set(&self, key: &str, value: Option<&str>) -> Result<(), Error> {
+        let (tool, args) = args::state_set(key, value);
+        self.call(tool, args, |state, unit| state.state_set(unit, key, value))
+    }
 }
 
 #[cfg(test)]

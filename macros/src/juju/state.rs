@@ -93,6 +93,9 @@ pub struct State {
     secrets: BTreeMap<String, Secret>,
     /// Per consumer unit, per secret ID: its label and the revision it tracks.
     consumers: BTreeMap<String, BTreeMap<String, Consumer>>,
+    /// Per unit: its charm state (`state-get`, `state-set`).
+    #[serde(default)]
+    unit_state: BTreeMap<String, BTreeMap<String, String>>,
     /// Hook tool → how many of its next calls fail.
     faults: BTreeMap<String, u32>,
     next_relation: u32,
@@ -220,6 +223,25 @@ impl State {
         if let Some(relation) = self.relations.get_mut(&number) {
             relation.broken = true;
         }
+    }
+
+    /// Removes `unit` from its application after its last hook, as `juju remove-unit` ends:
+    /// its unit databags, its charm state and what it consumed go; when it led, the next
+    /// remaining unit is elected (Juju elects one of the remaining units).
+    pub fn remove_unit(&mut self, unit: &str) {
+        if let Some(app) = self.apps.get_mut(app_of(unit)) {
+            app.units.retain(|u| u != unit);
+            if app.leader.as_deref() == Some(unit) {
+                app.leader = app.units.first().cloned();
+            }
+        }
+        for relation in self.relations.values_mut() {
+            for end in &mut relation.ends {
+                end.unit_data.remove(unit);
+            }
+        }
+        self.unit_state.remove(unit);
+        self.consumers.remove(unit);
     }
 
     /// Removes a relation with its data; secret grants made on it go with it, as in Juju.
@@ -823,6 +845,38 @@ impl State {
             self.secrets.remove(&id);
             for consumed in self.consumers.values_mut() {
                 consumed.remove(&id);
+            }
+        }
+        Ok(())
+    }
+
+    /// `state-get <key>`: `unit`'s charm state value.
+    pub fn state_get(&self, unit: &str, key: &str) -> Result<Option<String>, Refusal> {
+        self.app(unit)?;
+        Ok(self
+            .unit_state
+            .get(unit)
+            .and_then(|values| values.get(key))
+            .cloned())
+    }
+
+    /// `state-set key=value` (`Some`) or `state-delete key` (`None`).
+    pub fn state_set(&mut self, unit: &str, key: &str, value: Option<&str>) -> Result<(), Refusal> {
+        self.app(unit)?;
+        if key.is_empty() {
+            return Err(Refusal::usage("empty key"));
+        }
+        match value {
+            Some(value) => {
+                self.unit_state
+                    .entry(unit.to_owned())
+                    .or_default()
+                    .insert(key.to_owned(), value.to_owned());
+            }
+            None => {
+                if let Some(values) = self.unit_state.get_mut(unit) {
+                    values.remove(key);
+                }
             }
         }
         Ok(())

@@ -267,14 +267,67 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
         }
     }
 
+    /// relation-departed: when `departing_unit` (`JUJU_DEPARTING_UNIT`) is this unit, Juju is
+    /// removing it while the relation lives on, and the relation-broken it runs next on this
+    /// unit is no end of the relation: this remembers (in Juju's unit state, `state-set`) that
+    /// it must revoke nothing. Returns whether this unit is the one leaving.
+    ///
+    /// Juju runs relation-departed, then relation-broken, on a unit being removed, for each of
+    /// its relations, and the unit still reports itself as leader (the docs of relation hooks
+    /// in juju/juju; ops' `RelationDepartedEvent.departing_unit`).
+    pub fn on_relation_departed(
+        &mut self,
+        relation: &RelationId,
+        departing_unit: Option<&str>,
+    ) -> Result<bool, FlowError> {
+        self.check_endpoint(relation)?;
+        let leaving = departing_unit == Some(self.backend.unit_name());
+        if leaving {
+            let context = format!("relation {relation}");
+            self.backend
+                .state_set(&leaving_key(relation), Some("true"))
+                .map_err(|error| {
+                    FlowError::juju(
+                        format!("{context}: remembering that this unit leaves"),
+                        error,
+                    )
+                })?;
+            self.log(
+                Level::Info,
+                &format!("{context}: this unit is leaving; what it granted stays for the others"),
+            );
+        }
+        Ok(leaving)
+    }
+
     /// relation-broken: revokes what the policy granted on the relation and removes every
-    /// secret labelled for it. (The reference removes no secret.)
+    /// secret labelled for it (the reference removes no secret). Leader only, and only when the
+    /// relation itself ends: on a unit that [`Provider::on_relation_departed`] saw leaving,
+    /// nothing is touched (`None`), since the relation lives on for the other units.
     pub fn on_relation_broken(
         &mut self,
         relation: &RelationId,
     ) -> Result<Option<Cleanup>, FlowError> {
         self.check_endpoint(relation)?;
         let context = format!("relation {relation}");
+        let key = leaving_key(relation);
+        let leaving = self
+            .backend
+            .state_get(&key)
+            .map_err(|error| FlowError::juju(format!("{context}: reading the unit state"), error))?
+            .is_some();
+        if leaving {
+            self.backend.state_set(&key, None).map_err(|error| {
+                FlowError::juju(format!("{context}: clearing the unit state"), error)
+            })?;
+            self.log(
+                Level::Info,
+                &format!(
+                    "{context}: this unit is leaving a relation that lives on; nothing revoked"
+                ),
+            );
+            return Ok(None);
+        }
         if !self.leader(&context)? {
             return Ok(None);
         }
@@ -720,6 +773,11 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
         }
         Ok(split.into_bag())
     }
+}
+
+/// The unit-state key marking that this unit leaves `relation` while it lives on.
+fn leaving_key(relation: &RelationId) -> String {
+    format!("databag.leaving.{relation}")
 }
 
 /// A decoding error of peer data, for a status: at most 240 characters of its text, control

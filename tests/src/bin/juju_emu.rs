@@ -487,6 +487,38 @@ fn dispatch(
             }
             Ok(json_out(&json!(ids)))
         }
+        "state-get" => {
+            // juju/juju worker/uniter/runner/jujuc/state-get.go: a missing key prints the
+            // empty value (without --strict).
+            let args = parse(raw, &["format"], &[])?;
+            check_format(&args)?;
+            let [key] = args.positional.as_slice() else {
+                return Err(usage(
+                    "expected one key (the emulator reads no whole state)",
+                ));
+            };
+            let value = state.state_get(unit, key)?.unwrap_or_default();
+            Ok(json_out(&json!(value)))
+        }
+        "state-set" => {
+            // state-set.go: `key=value` pairs.
+            let args = parse(raw, &[], &[])?;
+            for pair in &args.positional {
+                let Some((key, value)) = pair.split_once('=') else {
+                    return Err(usage(format!("expected \"key=value\", got {pair:?}")));
+                };
+                state.state_set(unit, key, Some(value))?;
+            }
+            Ok(String::new())
+        }
+        "state-delete" => {
+            let args = parse(raw, &[], &[])?;
+            let [key] = args.positional.as_slice() else {
+                return Err(usage("expected one key"));
+            };
+            state.state_set(unit, key, None)?;
+            Ok(String::new())
+        }
         "juju-log" => {
             let args = parse(raw, &["log-level", "l"], &["debug"])?;
             let level = args

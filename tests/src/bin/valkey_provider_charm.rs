@@ -65,7 +65,12 @@ fn run() -> Result<(), String> {
                 .on_relation_broken(&relation()?)
                 .map_err(|error| error.to_string())?;
         }
-        "-relation-departed" => log(Level::Debug, &format!("{hook}: nothing to do")),
+        "-relation-departed" => {
+            let departing = tools.context().departing_unit.clone();
+            provider
+                .on_relation_departed(&relation()?, departing.as_deref())
+                .map_err(|error| error.to_string())?;
+        }
         _ if matches!(
             hook.as_str(),
             "config-changed" | "upgrade-charm" | "leader-elected" | "update-status"
