@@ -167,7 +167,11 @@ impl Policy<postgresql_client::PostgresqlClient> for Service {
                 password: Some(Secret::new(password)),
                 uris: Some(Secret::new(uris)),
                 tls: Some(Secret::new(server.tls)),
-                tls_ca: server.tls_ca.clone().filter(|_| server.tls).map(Secret::new),
+                tls_ca: server
+                    .tls_ca
+                    .clone()
+                    .filter(|_| server.tls)
+                    .map(Secret::new),
                 version: server.version.clone(),
                 ..echo
             },
@@ -191,7 +195,11 @@ impl Policy<kafka_client::KafkaClient> for Service {
                 username: Some(Secret::new(user.clone())),
                 password: Some(Secret::new(password)),
                 tls: Some(Secret::new(server.tls)),
-                tls_ca: server.tls_ca.clone().filter(|_| server.tls).map(Secret::new),
+                tls_ca: server
+                    .tls_ca
+                    .clone()
+                    .filter(|_| server.tls)
+                    .map(Secret::new),
                 version: server.version.clone(),
                 consumer_group_prefix: Some(Secret::new(format!("{user}-"))),
                 zookeeper_uris: server.zookeeper_uris.clone().map(Secret::new),
@@ -408,7 +416,10 @@ impl World {
     /// across calls.
     fn import_reference_answer(&self, answer: &Value, imported: &mut BTreeMap<String, SecretUri>) {
         let service = self.model.unit(&format!("{SERVICE}/0"));
-        for secret in answer["secrets"].as_array().expect("the driver lists secrets") {
+        for secret in answer["secrets"]
+            .as_array()
+            .expect("the driver lists secrets")
+        {
             let id = secret["id"].as_str().expect("a secret id").to_owned();
             let content: SecretContent =
                 serde_json::from_value(secret["content"].clone()).expect("content of strings");
@@ -542,7 +553,10 @@ fn reference_secrets(answer: &Value) -> BTreeMap<String, (String, SecretContent)
             let content: SecretContent =
                 serde_json::from_value(secret["content"].clone()).expect("content");
             let label = secret["label"].as_str().expect("a label").to_owned();
-            (label, (secret["id"].as_str().expect("id").to_owned(), content))
+            (
+                label,
+                (secret["id"].as_str().expect("id").to_owned(), content),
+            )
         })
         .collect()
 }
@@ -672,22 +686,27 @@ where
     let label = format!("{}.0.{}.tls.secret", I::ENDPOINT, ids[0]);
     let (uri, content) = world.service_secrets()[&label].clone();
     assert_eq!(content["tls"], "true");
-    assert!(content.get("tls-ca") == Some(&ca), "the tls secret holds the CA");
+    assert!(
+        content.get("tls-ca") == Some(&ca),
+        "the tls secret holds the CA"
+    );
     let (events, memory) =
         reference_reads_rust::<I>(python, &world, &TWO, &memory, Some((&uri, &label)));
     assert_eq!(
         reference_names(&events),
         each("authentication_updated", &ids[..1])
     );
-    let fields = expected::<I>(&server, &users[0], &provider.policy().users[&users[0]], "orders");
+    let fields = expected::<I>(
+        &server,
+        &users[0],
+        &provider.policy().users[&users[0]],
+        "orders",
+    );
     assert_event_holds(&events[0], &fields, "authentication_updated");
 
     // 4. The requirer drops its second request (as the reference writes one request).
     let mut requests: Value = serde_json::from_str(&request_bag["requests"]).expect("JSON");
-    requests
-        .as_array_mut()
-        .expect("a list")
-        .truncate(1);
+    requests.as_array_mut().expect("a list").truncate(1);
     let mut fewer = request_bag.clone();
     fewer.insert("requests".to_owned(), requests.to_string());
     world.write_app("requirer/0", &fewer);
@@ -760,7 +779,8 @@ fn the_reference_provider_answers_the_rust_requirer<I: Case>(python: &Path) {
     }
 
     server = server.moved();
-    let updated = reference_provider::<I>(python, "update", &request_bag, &server, Some(&reference));
+    let updated =
+        reference_provider::<I>(python, "update", &request_bag, &server, Some(&reference));
     world.import_reference_answer(&updated, &mut imported);
     let answers = flow.read(&relation).expect("read again");
     assert_eq!(rust_names(&answers.events), each("endpoints_changed", &ids));
@@ -910,10 +930,12 @@ where
     let user_of = |answer: &BTreeMap<String, (String, SecretContent)>, key: &str| {
         answer[&label("user")].1.get(key).cloned()
     };
-    assert_eq!(user_of(&their_secrets, "username").as_deref(), Some("relation-0"));
+    assert_eq!(
+        user_of(&their_secrets, "username").as_deref(),
+        Some("relation-0")
+    );
     assert!(
-        user_of(&their_secrets, "password").as_deref()
-            == reference["users"]["relation-0"].as_str(),
+        user_of(&their_secrets, "password").as_deref() == reference["users"]["relation-0"].as_str(),
         "the reference's password is its user's"
     );
     assert!(
@@ -931,7 +953,9 @@ where
         [("resource_created".to_owned(), String::new())]
     );
     let response = answers.response("").expect("the v0 answer");
-    let password = reference["users"]["relation-0"].as_str().expect("a password");
+    let password = reference["users"]["relation-0"]
+        .as_str()
+        .expect("a password");
     let mut fields = expected::<I>(&server, "relation-0", password, "orders");
     if kafka {
         // Plaintext extras under names the spec does not declare: not read (see above).
@@ -942,6 +966,130 @@ where
         }
     }
     assert_response_holds::<I>(response, &fields, "the v0 answer");
+}
+
+/// The keys of `object` that the reference's `consumer_group_prefix` bug writes.
+fn bogus_keys(object: &Value) -> Vec<&String> {
+    object
+        .as_object()
+        .expect("an object")
+        .keys()
+        .filter(|key| key.starts_with("secret_AfterValidator("))
+        .collect()
+}
+
+/// A reference bug, pinned on every release (1.0.2, 1.1.0, 1.2.2): a `KafkaRequestModel`
+/// with `consumer_group_prefix` set makes the reference *requirer* treat the field's pydantic
+/// `AfterValidator` metadata as a secret group. Its request then carries a bogus key
+/// `secret_AfterValidator(func=<function is_topic_value_acceptable at 0x…>)` whose value is
+/// the URI of a requirer-owned secret (content `consumer-group-prefix`, label
+/// `kafka-client.<n>.<id>.AfterValidator(func=…).secret`), beside the plaintext
+/// `consumer-group-prefix`. The other interop tests therefore leave the prefix unset.
+///
+/// The reference *provider* (in ops' testing harness, the requirer's secret granted to it)
+/// does not crash on such a request here; it repeats the mistake: it creates a secret of its
+/// own under an `AfterValidator(…)` label holding the prefix (the label embeds a process
+/// memory address, so every hook run makes another secret) and echoes into `data` both the
+/// requirer's bogus key and its own.
+///
+/// Our provider reads the request (the bogus key is an unknown key, echoed into `data`,
+/// PROTOCOL §9), answers it with no error, no refusal and no extra secret, and the reference
+/// requirer reads our answer: `resource_created`, no error.
+#[test]
+fn kafka_consumer_group_prefix_reference_bug_and_our_provider() {
+    type I = kafka_client::KafkaClient;
+    let Some(pythons) = python_driver::pythons() else {
+        return;
+    };
+    let (resource, salt) = TWO[0];
+    let id = wire::request_id(resource, salt);
+    for (release, python) in pythons {
+        let created = python_driver::run(
+            &python,
+            REQUIRER,
+            &json!({"hook": "created", "interface": "kafka_client", "relation_id": 0,
+                    "requests": [{"resource": resource, "salt": salt,
+                                  "consumer_group_prefix": "grp-"}]}),
+        );
+        let request_bag = bag_of(&created["app"]);
+        let requests: Value = serde_json::from_str(&request_bag["requests"]).expect("JSON");
+        let request = &requests[0];
+        assert_eq!(request["consumer-group-prefix"], "grp-", "{release}");
+        let bogus = bogus_keys(request);
+        assert_eq!(bogus.len(), 1, "{release}: the bug's key is in the request");
+        let uri = request[bogus[0]].as_str().expect("a URI");
+        let secrets = created["secrets"]
+            .as_array()
+            .expect("the requirer's secrets");
+        assert_eq!(secrets.len(), 1, "{release}");
+        assert_eq!(secrets[0]["id"], uri, "{release}");
+        let label = secrets[0]["label"].as_str().expect("a label");
+        assert!(
+            label.starts_with(&format!("kafka-client.0.{id}.AfterValidator(")),
+            "{release}: {label}"
+        );
+        assert_eq!(
+            secrets[0]["content"],
+            json!({"consumer-group-prefix": "grp-"}),
+            "{release}"
+        );
+
+        // The reference provider: no crash here, the mistake repeated.
+        let reference = python_driver::run(
+            &python,
+            PROVIDER,
+            &json!({"hook": "changed", "interface": "kafka_client", "relation_id": 0,
+                    "requirer_app": request_bag,
+                    "requirer_secrets": {uri: secrets[0]["content"]},
+                    "server": Server::first().json()}),
+        );
+        assert_eq!(reference["error"], Value::Null, "{release}");
+        let data: Value = serde_json::from_str(
+            reference["app"]["data"]
+                .as_str()
+                .expect("the reference writes data"),
+        )
+        .expect("data is JSON");
+        assert_eq!(
+            bogus_keys(&data[&id]).len(),
+            2,
+            "{release}: theirs and ours"
+        );
+        let odd: Vec<String> = reference_secrets(&reference)
+            .into_keys()
+            .filter(|label| label.contains("AfterValidator("))
+            .collect();
+        assert_eq!(odd.len(), 1, "{release}: the provider's own bogus secret");
+
+        // Ours: answered, nothing refused, no extra secret; the bogus key echoed in `data`.
+        let world = World::new::<I>();
+        world.write_app("requirer/0", &request_bag);
+        let backend = world.model.unit(&format!("{SERVICE}/0"));
+        let mut ours = provider::<I>(&backend);
+        let report = ours
+            .reconcile(&world.relation(), &Server::first())
+            .unwrap_or_else(|error| panic!("{release}: our provider failed: {error}"))
+            .expect("the service leads");
+        assert_eq!(report.answered, [id.as_str()], "{release}");
+        assert!(report.refused.is_empty(), "{release}: {:?}", report.refused);
+        assert_eq!(report.created, [username(0, Some(&id))], "{release}");
+        let data: Value =
+            serde_json::from_str(&world.app_bag(SERVICE)["data"]).expect("data is JSON");
+        assert_eq!(bogus_keys(&data[&id]), bogus, "{release}: echoed, §9");
+        assert_eq!(data[&id]["consumer-group-prefix"], "grp-", "{release}");
+        let labels: Vec<String> = world.service_secrets().into_keys().collect();
+        let want: Vec<String> = I::GROUPS
+            .iter()
+            .map(|group| format!("kafka-client.0.{id}.{group}.secret"))
+            .collect();
+        assert_eq!(labels, want, "{release}");
+        let (events, _) = reference_reads_rust::<I>(&python, &world, &TWO[..1], &json!({}), None);
+        assert_eq!(
+            reference_names(&events),
+            [("resource_created".to_owned(), id.clone())],
+            "{release}"
+        );
+    }
 }
 
 /// The releases the per-release modules below cover, in `RELEASES` order.

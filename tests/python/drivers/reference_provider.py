@@ -10,6 +10,7 @@ Input:  {"hook": "changed",                       # relation-changed from the re
          "provider_app": {...},                   # optional: our previous answer
          "secrets": [{"id", "label", "content"}], # optional: secrets we own from before
          "users": {"<username>": "<password>"},   # optional: users that already exist
+         "requirer_secrets": {"<uri>": {...}},    # optional: secrets the requirer granted
          "server": {"endpoints", "read_only_endpoints", "sentinel_endpoints", "tls",
                     "tls_ca", "version"}}
         -> {"app": <provider app databag>,
@@ -263,6 +264,11 @@ def main():
             remote_grants={relation_id: {"requirer"}},
         )
         for secret in request.get("secrets", [])
+    }
+    # Secrets the requirer owns and granted (its requests' secret fields), by id.
+    owned |= {
+        testing.Secret(tracked_content=content, id=uri, owner=None)
+        for uri, content in request.get("requirer_secrets", {}).items()
     }
     relation = testing.Relation(
         endpoint,

@@ -3,6 +3,7 @@ harness, driven by JSON on stdin, answering JSON on stdout.
 
 Input:  {"hook": "created"}
         -> {"app": <requirer app databag the library wrote>}
+           (plus "secrets": [{"id", "label", "content"}] when it created secrets)
 Input:  {"hook": "changed", "requirer_app": {...}, "provider_app": {...},
          "secrets": {"<uri>": {<content>}}}
         -> {"events": [{"event": name, "request_id": ..., "username": ..., "password": ...,
@@ -159,7 +160,15 @@ def main():
         relation = testing.Relation(endpoint, remote_app_name=provider_app, **ids)
         state = testing.State(leader=True, relations={relation})
         out = ctx.run(ctx.on.relation_created(relation), state)
-        json.dump({"app": dict(out.get_relation(relation.id).local_app_data)}, sys.stdout)
+        answer = {"app": dict(out.get_relation(relation.id).local_app_data)}
+        owned = [
+            {"id": secret.id, "label": secret.label, "content": dict(secret.latest_content)}
+            for secret in out.secrets
+            if secret.owner == "app"
+        ]
+        if owned:  # only requests with requirer-side secret fields create any
+            answer["secrets"] = owned
+        json.dump(answer, sys.stdout)
         return
     changed = request.get("secret")
     secrets = {
