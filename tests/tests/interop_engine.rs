@@ -12,6 +12,8 @@
 //! - the reference provider answers our requirer (`Requirer<I>`): its answer, imported into
 //!   the in-memory model, reads as `ResourceCreated` then `EndpointsChanged` with the
 //!   credentials it created (§4.2, §11.4, §14);
+//! - v1 side by side: the reference requirer's request answered by both providers, compared
+//!   response by response, `data`, secret labels and contents (§4.2, §7, §11);
 //! - v0 (§5): the v0 library's requirer databag answered by both providers, compared key by
 //!   key; our v0 requirer writes that databag and reads the reference's answer.
 //!
@@ -793,6 +795,106 @@ fn the_reference_provider_answers_the_rust_requirer<I: Case>(python: &Path) {
     }
 }
 
+/// The responses of a v1 answer as JSON objects without nulls, by request id.
+fn responses_without_nulls(bag: &Bag) -> BTreeMap<String, serde_json::Map<String, Value>> {
+    let requests: Value = serde_json::from_str(&bag["requests"]).expect("requests is JSON");
+    requests
+        .as_array()
+        .expect("requests is a list")
+        .iter()
+        .map(|response| {
+            let object: serde_json::Map<String, Value> = response
+                .as_object()
+                .expect("a response object")
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let id = response["request-id"].as_str().expect("a request id");
+            (id.to_owned(), object)
+        })
+        .collect()
+}
+
+/// v1 side by side (§4.2, §7, §11): the reference requirer's request (two resources, its
+/// release's padding) answered by the reference provider and by ours. The same top-level
+/// keys, the same responses (nulls aside, secret URIs aside), the same `data` (parsed), the
+/// same secret labels and content keys, the same secret values but the random passwords (and
+/// PostgreSQL's `uris`, which embed them). No difference found on any release but the null
+/// padding, which this comparison ignores (the writer's layout is not pinned here).
+fn v1_answers_agree<I: Case>(python: &Path)
+where
+    Service: Policy<I, Input = Server>,
+{
+    let request_bag = reference_requests::<I>(python, &request_list(&TWO));
+    let server = Server::first();
+    let reference = reference_provider::<I>(python, "changed", &request_bag, &server, None);
+    let theirs = bag_of(&reference["app"]);
+    let world = World::new::<I>();
+    world.write_app("requirer/0", &request_bag);
+    let backend = world.model.unit(&format!("{SERVICE}/0"));
+    let mut ours_provider = provider::<I>(&backend);
+    ours_provider
+        .reconcile(&world.relation(), &server)
+        .expect("the provider answers")
+        .expect("the service leads");
+    let ours = world.app_bag(SERVICE);
+
+    assert_eq!(
+        theirs.keys().collect::<Vec<_>>(),
+        ours.keys().collect::<Vec<_>>(),
+        "top-level keys"
+    );
+    assert_eq!((&theirs["version"][..], &ours["version"][..]), ("v1", "v1"));
+    let parse = |bag: &Bag| -> Value { serde_json::from_str(&bag["data"]).expect("data") };
+    assert_eq!(parse(&ours), parse(&theirs), "`data`, parsed");
+    let (their_responses, our_responses) = (
+        responses_without_nulls(&theirs),
+        responses_without_nulls(&ours),
+    );
+    assert_eq!(
+        their_responses.keys().collect::<Vec<_>>(),
+        our_responses.keys().collect::<Vec<_>>(),
+        "the same request ids answered"
+    );
+    for (id, their_response) in &their_responses {
+        let our_response = &our_responses[id];
+        assert_eq!(
+            their_response.keys().collect::<BTreeSet<_>>(),
+            our_response.keys().collect::<BTreeSet<_>>(),
+            "request {id}: the non-null keys"
+        );
+        for (key, value) in their_response {
+            if key.starts_with("secret-") {
+                let uri = |v: &Value| SecretUri::parse(v.as_str().expect("a URI")).is_ok();
+                assert!(uri(value) && uri(&our_response[key]), "request {id}: {key}");
+            } else {
+                assert_eq!(&our_response[key], value, "request {id}: {key}");
+            }
+        }
+    }
+    let their_secrets = reference_secrets(&reference);
+    let our_secrets = world.service_secrets();
+    assert_eq!(
+        their_secrets.keys().collect::<Vec<_>>(),
+        our_secrets.keys().collect::<Vec<_>>(),
+        "the same labels"
+    );
+    for (label, (_, their_content)) in &their_secrets {
+        let (_, our_content) = &our_secrets[label];
+        assert_eq!(
+            their_content.keys().collect::<Vec<_>>(),
+            our_content.keys().collect::<Vec<_>>(),
+            "content keys of {label}"
+        );
+        for (key, value) in their_content {
+            if key != "password" && key != "uris" {
+                assert!(our_content.get(key) == Some(value), "{label}: {key}");
+            }
+        }
+    }
+}
+
 /// The v0 library's requirer databag for `resource` under the interface's v0 key
 /// (`database`, `topic`), LIBPATCH 59 (PROTOCOL §5.1).
 fn v0_requirer_bag<I: Interface>(resource: &str) -> Bag {
@@ -1122,6 +1224,12 @@ macro_rules! suite {
                         super::super::the_reference_provider_answers_the_rust_requirer::<
                             $interface,
                         >(&python);
+                    }
+
+                    #[test]
+                    fn v1_answers_of_both_providers_agree() {
+                        let Some(python) = python_at($release) else { return };
+                        super::super::v1_answers_agree::<$interface>(&python);
                     }
 
                     #[test]
