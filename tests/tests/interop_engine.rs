@@ -728,8 +728,10 @@ where
 /// The reference provider (as a database or Kafka charm would use it) answers our v1
 /// requirer (two resources); its answer, imported into the model, reads as
 /// `ResourceCreated` per request with the credentials the reference created, the interface's
-/// fields, TLS on with its CA, under the reference's consumer labels (§11.4); after its
-/// update cycle with a new primary, `EndpointsChanged` per request (§14).
+/// fields, TLS off, under the reference's consumer labels (§11.4); after its update cycle
+/// with a new primary, `EndpointsChanged` per request; after one turning TLS on (new
+/// revisions of its tls secrets, the databag unchanged), secret-changed on each tls secret
+/// gives `AuthenticationUpdated` for its request, with `tls` true and the CA (§14).
 fn the_reference_provider_answers_the_rust_requirer<I: Case>(python: &Path) {
     let world = World::new::<I>();
     let unit = world.model.unit("requirer/0");
@@ -749,7 +751,7 @@ fn the_reference_provider_answers_the_rust_requirer<I: Case>(python: &Path) {
     let resources = ["orders", "audit"];
 
     let ca = TestCa::new("interop engine CA").pem();
-    let mut server = Server::first().with_tls(&ca);
+    let mut server = Server::first();
     let request_bag = world.app_bag("requirer");
     let reference = reference_provider::<I>(python, "changed", &request_bag, &server, None);
     let mut imported = BTreeMap::new();
@@ -792,6 +794,32 @@ fn the_reference_provider_answers_the_rust_requirer<I: Case>(python: &Path) {
         let response = answers.response(id).expect("a response per request");
         let fields = expected::<I>(&server, &user, password, resource);
         assert_response_holds::<I>(response, &fields, &format!("request {id} moved"));
+    }
+
+    // TLS on: the reference gives its tls secrets a new revision and leaves the databag as it
+    // was, so Juju fires no relation-changed, only secret-changed on each tls secret.
+    server = server.with_tls(&ca);
+    let secured = reference_provider::<I>(python, "update", &request_bag, &server, Some(&updated));
+    assert!(
+        bag_of(&secured["app"]) == bag_of(&updated["app"]),
+        "a TLS change leaves the reference's databag as it was"
+    );
+    world.import_reference_answer(&secured, &mut imported);
+    for (id, resource) in ids.iter().zip(resources) {
+        let label = format!("{}.0.{id}.tls.secret", I::ENDPOINT);
+        let answers = flow
+            .on_secret_changed(Some(&label))
+            .expect("secret-changed")
+            .expect("our tls secret");
+        assert_eq!(
+            rust_names(&answers.events),
+            each("authentication_updated", std::slice::from_ref(id))
+        );
+        let user = username(0, Some(id));
+        let password = secured["users"][&user].as_str().expect("the user stays");
+        let response = answers.response(id).expect("a response per request");
+        let fields = expected::<I>(&server, &user, password, resource);
+        assert_response_holds::<I>(response, &fields, &format!("request {id} with TLS"));
     }
 }
 
