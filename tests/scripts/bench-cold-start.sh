@@ -16,4 +16,4 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 target/release/bench_cold_start "$work/model" > "$work/env"
 python3 tests/scripts/cold_start.py "$runs" "$work/env" "$PWD/target/release/valkey_requirer_charm" \
-  "$PWD/tests/python/.venv/bin/python"
+  "$PWD/tests/python/.venv-1.2.2/bin/python"

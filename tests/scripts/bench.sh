@@ -11,7 +11,7 @@ bash tests/scripts/python-env.sh >/dev/null
 cargo build --quiet --release -p databag-tests --bin bench_databag
 # Where cargo just put it: a CARGO_TARGET_DIR of the caller's, or target/.
 bench_databag="${CARGO_TARGET_DIR:-target}/release/bench_databag"
-python=tests/python/.venv/bin/python
+python=tests/python/.venv-1.2.2/bin/python
 printf '%-6s %12s %12s %12s %14s %12s %10s %10s %10s\n' N ours_decode ours_join ours_encode bare_serde_json ref_decode ref/ours ours/bare ref_enc/ours
 for n in 1 100 10000; do
   ours=$("$bench_databag" "$n")

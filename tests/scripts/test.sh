@@ -10,7 +10,7 @@ step() { printf '\n==> %s\n' "$*"; }
 step "valkey-server and valkey-sentinel"
 bash tests/scripts/install-valkey.sh
 
-step "Python reference library (dpcharmlibs-interfaces)"
+step "Python reference library (dpcharmlibs-interfaces 1.0.2, 1.1.0, 1.2.2)"
 bash tests/scripts/python-env.sh
 
 step "generated/ is up to date with spec/"

@@ -1,5 +1,6 @@
 //! The relation flows (`valkey_client::relation`: `Requirer`, `Provider`) against the reference
-//! Python library (dpcharmlibs-interfaces 1.2.2 in ops' testing harness), both ways:
+//! Python library (dpcharmlibs-interfaces 1.2.2 in ops' testing harness; the basic round trip,
+//! cases 1 and 6, also on 1.0.2 and 1.1.0, `on_every_release!`), both ways:
 //!
 //! - the Rust provider answers the reference requirer: its events, credentials, TLS, updates;
 //! - the reference provider (as the Valkey charm uses it) answers the Rust requirer;
@@ -17,7 +18,7 @@ use std::path::Path;
 use databag::juju::{Backend, BagOf, Model, RelationId, SecretOwner, State, diff};
 use databag::relation::{Interface, WriterProfile};
 use databag::{Bag, Databag, SecretContent, SecretUri, Value, Versioned, wire};
-use databag_tests::python_driver::{self, PROVIDER, REQUIRER, bag_of, python};
+use databag_tests::python_driver::{self, PROVIDER, RELEASES, REQUIRER, bag_of, python, python_at};
 use databag_tests::test_ca::TestCa;
 use serde_json::json;
 use valkey_client::relation::{Event, Provider, Reconciled, Requirer, WireVersion};
@@ -317,11 +318,10 @@ const THREE: [(&str, &str); 3] = [
 ];
 
 /// Case 1: a v1 requirer with three prefixes; one user and one `resource_created` per request.
-#[test]
-fn rust_provider_answers_each_reference_request_with_its_own_user() {
-    let Some(python) = python() else { return };
+/// On every release of the reference (`on_every_release!` below).
+fn rust_provider_answers_each_reference_request_with_its_own_user(python: &Path) {
     let world = World::new(&["requirer"]);
-    let request_bag = reference_requests(&python, 0, &THREE);
+    let request_bag = reference_requests(python, 0, &THREE);
     let RequirerAppData::V1(request) = RequirerAppData::from_bag(&request_bag).expect("v1") else {
         panic!("the reference writes v1");
     };
@@ -347,7 +347,7 @@ fn rust_provider_answers_each_reference_request_with_its_own_user() {
     let usernames: Vec<String> = ids.iter().map(|id| format!("relation-0-{id}")).collect();
     assert_eq!(report.created, usernames);
 
-    let (events, _) = reference_reads_rust(&python, &world, 0, &THREE, &json!({}));
+    let (events, _) = reference_reads_rust(python, &world, 0, &THREE, &json!({}));
     assert_eq!(events.len(), 3, "one event per request");
     let mut passwords = BTreeSet::new();
     for (index, event) in events.iter().enumerate() {
@@ -1065,9 +1065,8 @@ fn the_rust_v0_requirer_reads_the_reference_v0_answer() {
 /// our requirer resolves the credentials from the reference's secrets and reports
 /// `resource_created` per request; after the reference's update cycle with a new primary,
 /// `endpoints_changed`.
-#[test]
-fn the_rust_requirer_reads_the_reference_providers_answer() {
-    let Some(python) = python() else { return };
+/// On every release of the reference (`on_every_release!` below).
+fn the_rust_requirer_reads_the_reference_providers_answer(python: &Path) {
     let ca = TestCa::new("interop test CA").pem();
     let world = World::new(&["requirer"]);
     let requirer = world.model.unit("requirer/0");
@@ -1081,7 +1080,7 @@ fn the_rust_requirer_reads_the_reference_providers_answer() {
 
     let mut current = tls_server(&ca);
     let request_bag = world.app_bag(0, "requirer");
-    let reference = reference_provider(&python, "changed", 0, &request_bag, &current, None);
+    let reference = reference_provider(python, "changed", 0, &request_bag, &current, None);
     // The reference answered both requests, in our order, with its users.
     let raw = v1::ProviderAppData::from_bag(&bag_of(&reference["app"]))
         .expect("our reader accepts the reference's answer, URIs included");
@@ -1168,7 +1167,7 @@ fn the_rust_requirer_reads_the_reference_providers_answer() {
     // The reference's update cycle (the charm's _update_client_relations): a new primary.
     current.endpoints = "10.0.0.3:6379".to_owned();
     let updated = reference_provider(
-        &python,
+        python,
         "update",
         0,
         &request_bag,
@@ -1195,3 +1194,46 @@ fn the_rust_requirer_reads_the_reference_providers_answer() {
         );
     }
 }
+
+/// One test per release of the reference (`python_driver::RELEASES`) running `$case`: module
+/// `$case`, tests `release_1_0_2`, `release_1_1_0`, `release_1_2_2`. The basic round trip in
+/// both directions covers Valkey on all three; the other tests run on 1.2.2 (`python()`).
+macro_rules! on_every_release {
+    ($case:ident) => {
+        mod $case {
+            use super::*;
+
+            #[test]
+            fn release_1_0_2() {
+                let Some(python) = python_at("1.0.2") else {
+                    return;
+                };
+                super::$case(&python);
+            }
+
+            #[test]
+            fn release_1_1_0() {
+                let Some(python) = python_at("1.1.0") else {
+                    return;
+                };
+                super::$case(&python);
+            }
+
+            #[test]
+            fn release_1_2_2() {
+                let Some(python) = python_at("1.2.2") else {
+                    return;
+                };
+                super::$case(&python);
+            }
+
+            #[test]
+            fn covers_every_release() {
+                assert_eq!(RELEASES, ["1.0.2", "1.1.0", "1.2.2"]);
+            }
+        }
+    };
+}
+
+on_every_release!(rust_provider_answers_each_reference_request_with_its_own_user);
+on_every_release!(the_rust_requirer_reads_the_reference_providers_answer);
