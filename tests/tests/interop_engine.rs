@@ -844,13 +844,12 @@ fn responses_without_nulls(bag: &Bag) -> BTreeMap<String, serde_json::Map<String
         .collect()
 }
 
-/// v1 side by side (§4.2, §7, §11): the reference requirer's request (two resources, its
-/// release's padding) answered by the reference provider and by ours. The same top-level
-/// keys, the same responses (nulls aside, secret URIs aside), the same `data` (parsed), the
-/// same secret labels and content keys, the same secret values but the random passwords (and
-/// PostgreSQL's `uris`, which embed them). No difference found on any release but the null
-/// padding, which this comparison ignores (the writer's layout is not pinned here).
-fn v1_answers_agree<I: Case>(python: &Path)
+/// v1 side by side (§4.2, §7, §11, §18.1): the reference requirer's request (two resources,
+/// its release's padding) answered by the reference provider and by ours, written with the
+/// release's writer profile. The same top-level keys; `data` and `requests` byte for byte
+/// (secret URIs aside, matched by label); the same secret labels and content keys, the same
+/// secret values but the random passwords (and PostgreSQL's `uris`, which embed them).
+fn v1_answers_agree<I: Case>(python: &Path, release: &str)
 where
     Service: Policy<I, Input = Server>,
 {
@@ -861,12 +860,27 @@ where
     let world = World::new::<I>();
     world.write_app("requirer/0", &request_bag);
     let backend = world.model.unit(&format!("{SERVICE}/0"));
-    let mut ours_provider = provider::<I>(&backend);
+    let profile = I::profile(release).expect("the spec declares every pinned release");
+    let mut ours_provider = provider::<I>(&backend).with_profile(profile);
     ours_provider
         .reconcile(&world.relation(), &server)
         .expect("the provider answers")
         .expect("the service leads");
     let ours = world.app_bag(SERVICE);
+
+    // Writer profile `release` (PROTOCOL §18.1): the bytes the reference wrote, secret URIs
+    // aside (Juju, not the charm, picks them; matched by label).
+    assert_eq!(ours["data"], theirs["data"], "`data`, byte for byte");
+    let mut our_requests = ours["requests"].clone();
+    let their_secrets = reference_secrets(&reference);
+    for (label, (uri, _)) in world.service_secrets() {
+        let (id, _) = &their_secrets[&label];
+        our_requests = our_requests.replace(&uri, id);
+    }
+    assert_eq!(
+        our_requests, theirs["requests"],
+        "`requests`, byte for byte"
+    );
 
     assert_eq!(
         theirs.keys().collect::<Vec<_>>(),
@@ -921,6 +935,36 @@ where
             }
         }
     }
+}
+
+/// Writer profile `release` on the requirer side (PROTOCOL §4.1, §18.1): our v1 requests are
+/// the bytes the reference requirer of that release writes for the same resources, our fresh
+/// salts and their request ids aside (replaced by the reference's fixed ones).
+fn requests_are_byte_exact<I: Case>(python: &Path, release: &str) {
+    let theirs = reference_requests::<I>(python, &request_list(&TWO));
+    let world = World::new::<I>();
+    let unit = world.model.unit("requirer/0");
+    let profile = I::profile(release).expect("the spec declares every pinned release");
+    let sent = Requirer::<I>::new(&unit, I::ENDPOINT)
+        .with_profile(profile)
+        .with_log(|_, _| {})
+        .request(&world.relation(), &TWO.map(|(resource, _)| resource))
+        .expect("request")
+        .expect("the requirer leads");
+    let ours = world.app_bag("requirer");
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        theirs.keys().collect::<Vec<_>>()
+    );
+    assert_eq!(ours["version"], theirs["version"]);
+    let mut requests = ours["requests"].clone();
+    for (request, (resource, salt)) in sent.iter().zip(TWO) {
+        let bag = request.split().expect("split").into_bag();
+        requests = requests
+            .replace(&bag["salt"], salt)
+            .replace(&bag["request-id"], &wire::request_id(resource, salt));
+    }
+    assert_eq!(requests, theirs["requests"], "`requests`, byte for byte");
 }
 
 /// The v0 library's requirer databag for `resource` under the interface's v0 key
@@ -1257,7 +1301,13 @@ macro_rules! suite {
                     #[test]
                     fn v1_answers_of_both_providers_agree() {
                         let Some(python) = python_at($release) else { return };
-                        super::super::v1_answers_agree::<$interface>(&python);
+                        super::super::v1_answers_agree::<$interface>(&python, $release);
+                    }
+
+                    #[test]
+                    fn requests_are_byte_exact_with_the_release() {
+                        let Some(python) = python_at($release) else { return };
+                        super::super::requests_are_byte_exact::<$interface>(&python, $release);
                     }
 
                     #[test]

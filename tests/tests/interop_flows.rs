@@ -319,7 +319,8 @@ const THREE: [(&str, &str); 3] = [
 
 /// Case 1: a v1 requirer with three prefixes; one user and one `resource_created` per request.
 /// On every release of the reference (`on_every_release!` below).
-fn rust_provider_answers_each_reference_request_with_its_own_user(python: &Path) {
+fn rust_provider_answers_each_reference_request_with_its_own_user(python: &Path, release: &str) {
+    let profile = ValkeyClient::profile(release).expect("the spec declares every release");
     let world = World::new(&["requirer"]);
     let request_bag = reference_requests(python, 0, &THREE);
     let RequirerAppData::V1(request) = RequirerAppData::from_bag(&request_bag).expect("v1") else {
@@ -340,7 +341,7 @@ fn rust_provider_answers_each_reference_request_with_its_own_user(python: &Path)
     world.write_app("requirer/0", 0, &request_bag);
 
     let mut users = MemoryUserStore::new();
-    let report = rust_reconcile(&world, &mut users, 0, &server());
+    let report = rust_reconcile_as(&world, &mut users, 0, &server(), profile);
     assert_eq!(report.wire_version, Some("v1"));
     assert_eq!(report.answered, ids);
     assert!(report.refused.is_empty(), "{:?}", report.refused);
@@ -783,23 +784,21 @@ fn responses_without_nulls(bag: &Bag) -> BTreeMap<String, serde_json::Map<String
 }
 
 /// Cases 1 and 5 side by side for v1: the reference requirer's padded request (two prefixes)
-/// answered by the reference provider and by ours, writing as the reference's release
-/// (profile `1.2.2`, the release of the Python environment). Byte for byte the same databag,
+/// answered by the reference provider and by ours, writing as the reference's release (its
+/// writer profile). Byte for byte the same databag,
 /// secret URIs aside (Juju, not the charm, picks them): the same keys, the same `requests`
 /// text (key order, `null` padding, `sentinel-endpoints` before `mode`), the same `data` text
 /// (request order; no `external-node-connectivity: false`, the reference dumps without
 /// defaults), the same secrets (PROTOCOL §4.2, §7, §18.1).
-#[test]
-fn v1_answers_of_the_reference_and_rust_providers_agree() {
-    let Some(python) = python() else { return };
+fn v1_answers_of_the_reference_and_rust_providers_agree(python: &Path, release: &str) {
     let requests = &THREE[..2];
-    let request_bag = reference_requests(&python, 0, requests);
-    let reference = reference_provider(&python, "changed", 0, &request_bag, &server(), None);
+    let request_bag = reference_requests(python, 0, requests);
+    let reference = reference_provider(python, "changed", 0, &request_bag, &server(), None);
     let theirs = bag_of(&reference["app"]);
     let world = World::new(&["requirer"]);
     world.write_app("requirer/0", 0, &request_bag);
     let mut users = MemoryUserStore::new();
-    let profile = ValkeyClient::profile("1.2.2").expect("the spec declares release 1.2.2");
+    let profile = ValkeyClient::profile(release).expect("the spec declares every release");
     rust_reconcile_as(&world, &mut users, 0, &server(), profile);
     let ours = world.app_bag(0, "valkey");
 
@@ -853,6 +852,11 @@ fn v1_answers_of_the_reference_and_rust_providers_agree() {
         "1.0.2 padding"
     );
     assert_eq!(default["data"], theirs["data"]);
+    assert_eq!(
+        ValkeyClient::DEFAULT_PROFILE.name,
+        "1.0.2",
+        "the release the Valkey charm locks (PROTOCOL §1)"
+    );
 
     let their_secrets = reference_secrets(&reference);
     let our_secrets = world.valkey_secrets();
@@ -1066,12 +1070,15 @@ fn the_rust_v0_requirer_reads_the_reference_v0_answer() {
 /// `resource_created` per request; after the reference's update cycle with a new primary,
 /// `endpoints_changed`.
 /// On every release of the reference (`on_every_release!` below).
-fn the_rust_requirer_reads_the_reference_providers_answer(python: &Path) {
+fn the_rust_requirer_reads_the_reference_providers_answer(python: &Path, release: &str) {
+    let profile = ValkeyClient::profile(release).expect("the spec declares every release");
     let ca = TestCa::new("interop test CA").pem();
     let world = World::new(&["requirer"]);
     let requirer = world.model.unit("requirer/0");
     let relation = World::relation(0);
-    let mut flow = Requirer::new(&requirer, ENDPOINT).with_log(|_, _| {});
+    let mut flow = Requirer::new(&requirer, ENDPOINT)
+        .with_profile(profile)
+        .with_log(|_, _| {});
     let requests = flow
         .request(&relation, &["app:*", "jobs:"])
         .expect("request")
@@ -1195,9 +1202,40 @@ fn the_rust_requirer_reads_the_reference_providers_answer(python: &Path) {
     }
 }
 
-/// One test per release of the reference (`python_driver::RELEASES`) running `$case`: module
-/// `$case`, tests `release_1_0_2`, `release_1_1_0`, `release_1_2_2`. The basic round trip in
-/// both directions covers Valkey on all three; the other tests run on 1.2.2 (`python()`).
+/// Writer profile `release` on the requirer side (PROTOCOL §4.1, §18.1): our v1 requests are
+/// the bytes the reference requirer of that release writes for the same prefixes, our fresh
+/// salts and their request ids aside (replaced by the reference's fixed ones).
+fn requests_are_byte_exact_with_the_reference_requirer(python: &Path, release: &str) {
+    let prefixes = &THREE[..2];
+    let theirs = reference_requests(python, 0, prefixes);
+    let world = World::new(&["requirer"]);
+    let unit = world.model.unit("requirer/0");
+    let profile = ValkeyClient::profile(release).expect("the spec declares every release");
+    let resources: Vec<&str> = prefixes.iter().map(|(prefix, _)| *prefix).collect();
+    let sent = Requirer::new(&unit, ENDPOINT)
+        .with_profile(profile)
+        .with_log(|_, _| {})
+        .request(&World::relation(0), &resources)
+        .expect("request")
+        .expect("the requirer leads");
+    let ours = world.app_bag(0, "requirer");
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        theirs.keys().collect::<Vec<_>>()
+    );
+    let mut requests = ours["requests"].clone();
+    for (request, (prefix, salt)) in sent.iter().zip(prefixes) {
+        requests = requests
+            .replace(&request.salt, salt)
+            .replace(&request.request_id, &wire::request_id(prefix, salt));
+    }
+    assert_eq!(requests, theirs["requests"], "`requests`, byte for byte");
+}
+
+/// One test per release of the reference (`python_driver::RELEASES`) running `$case` with that
+/// release's Python and name (our side writes its profile): module `$case`, tests
+/// `release_1_0_2`, `release_1_1_0`, `release_1_2_2`. The basic round trip in both directions
+/// and the byte-exact answers cover Valkey on all three; the other tests run on 1.2.2.
 macro_rules! on_every_release {
     ($case:ident) => {
         mod $case {
@@ -1208,7 +1246,7 @@ macro_rules! on_every_release {
                 let Some(python) = python_at("1.0.2") else {
                     return;
                 };
-                super::$case(&python);
+                super::$case(&python, "1.0.2");
             }
 
             #[test]
@@ -1216,7 +1254,7 @@ macro_rules! on_every_release {
                 let Some(python) = python_at("1.1.0") else {
                     return;
                 };
-                super::$case(&python);
+                super::$case(&python, "1.1.0");
             }
 
             #[test]
@@ -1224,7 +1262,7 @@ macro_rules! on_every_release {
                 let Some(python) = python_at("1.2.2") else {
                     return;
                 };
-                super::$case(&python);
+                super::$case(&python, "1.2.2");
             }
 
             #[test]
@@ -1237,3 +1275,5 @@ macro_rules! on_every_release {
 
 on_every_release!(rust_provider_answers_each_reference_request_with_its_own_user);
 on_every_release!(the_rust_requirer_reads_the_reference_providers_answer);
+on_every_release!(v1_answers_of_the_reference_and_rust_providers_agree);
+on_every_release!(requests_are_byte_exact_with_the_reference_requirer);
