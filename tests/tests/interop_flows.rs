@@ -395,16 +395,15 @@ fn rust_provider_answers_each_reference_request_with_its_own_user(python: &Path,
 
 /// Case 2, TLS on: `tls-ca` is a real multi-line PEM; the reference reads `tls = True` and
 /// the CA byte for byte.
-#[test]
-fn the_reference_requirer_reads_tls_on_from_the_rust_provider() {
-    let Some(python) = python() else { return };
+fn the_reference_requirer_reads_tls_on_from_the_rust_provider(python: &Path, release: &str) {
+    let profile = ValkeyClient::profile(release).expect("the spec declares every release");
     let ca = TestCa::new("interop test CA").pem();
     let world = World::new(&["requirer"]);
     let requests = &THREE[..1];
-    let bag = reference_requests(&python, 0, requests);
+    let bag = reference_requests(python, 0, requests);
     world.write_app("requirer/0", 0, &bag);
     let mut users = MemoryUserStore::new();
-    rust_reconcile(&world, &mut users, 0, &tls_server(&ca));
+    rust_reconcile_as(&world, &mut users, 0, &tls_server(&ca), profile);
 
     let id = wire::request_id(requests[0].0, requests[0].1);
     let secrets = world.valkey_secrets();
@@ -417,7 +416,7 @@ fn the_reference_requirer_reads_tls_on_from_the_rust_provider() {
     assert_eq!(tls["tls"], "true");
     assert!(tls["tls-ca"] == ca, "the tls secret holds the CA as given");
 
-    let (events, _) = reference_reads_rust(&python, &world, 0, requests, &json!({}));
+    let (events, _) = reference_reads_rust(python, &world, 0, requests, &json!({}));
     assert_eq!(events.len(), 1);
     assert_eq!(events[0]["event"], "resource_created");
     assert_eq!(
@@ -510,21 +509,20 @@ fn reference_names(events: &[Value]) -> Vec<(String, String)> {
 /// first match wins (§14): `endpoints` beats `read-only-endpoints`; a Sentinel or version
 /// change alone is silent in the reference and our `FieldsChanged`. The Rust requirer, reading
 /// the same databags, reports the same events.
-#[test]
-fn endpoint_updates_reach_the_reference_requirer_with_its_precedence() {
-    let Some(python) = python() else { return };
+fn endpoint_updates_reach_the_reference_requirer_with_its_precedence(python: &Path, release: &str) {
+    let profile = ValkeyClient::profile(release).expect("the spec declares every release");
     let requests = &THREE[..2];
     let ids: Vec<String> = requests
         .iter()
         .map(|(prefix, salt)| wire::request_id(prefix, salt))
         .collect();
     let world = World::new(&["requirer"]);
-    let bag = reference_requests(&python, 0, requests);
+    let bag = reference_requests(python, 0, requests);
     world.write_app("requirer/0", 0, &bag);
     let mut users = MemoryUserStore::new();
     let mut current = server();
-    rust_reconcile(&world, &mut users, 0, &current);
-    let (events, memory) = reference_reads_rust(&python, &world, 0, requests, &json!({}));
+    rust_reconcile_as(&world, &mut users, 0, &current, profile);
+    let (events, memory) = reference_reads_rust(python, &world, 0, requests, &json!({}));
     let created: Vec<(String, String)> = ids
         .iter()
         .map(|id| ("resource_created".to_owned(), id.clone()))
@@ -548,7 +546,7 @@ fn endpoint_updates_reach_the_reference_requirer_with_its_precedence() {
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].written_keys, ["requests"]);
     assert!(reports[0].created.is_empty(), "updates keep the users");
-    let (events, memory) = reference_reads_rust(&python, &world, 0, requests, &memory);
+    let (events, memory) = reference_reads_rust(python, &world, 0, requests, &memory);
     let moved: Vec<(String, String)> = ids
         .iter()
         .map(|id| ("endpoints_changed".to_owned(), id.clone()))
@@ -578,7 +576,7 @@ fn endpoint_updates_reach_the_reference_requirer_with_its_precedence() {
         .with_log(|_, _| {})
         .update_all(&current)
         .expect("update_all");
-    let (events, memory) = reference_reads_rust(&python, &world, 0, requests, &memory);
+    let (events, memory) = reference_reads_rust(python, &world, 0, requests, &memory);
     let replicas: Vec<(String, String)> = ids
         .iter()
         .map(|id| ("read_only_endpoints_changed".to_owned(), id.clone()))
@@ -601,7 +599,7 @@ fn endpoint_updates_reach_the_reference_requirer_with_its_precedence() {
         .with_log(|_, _| {})
         .update_all(&current)
         .expect("update_all");
-    let (events, memory) = reference_reads_rust(&python, &world, 0, requests, &memory);
+    let (events, memory) = reference_reads_rust(python, &world, 0, requests, &memory);
     assert_eq!(reference_names(&events), Vec::<(String, String)>::new());
     let (names, keys) = rust_requirer_events(&world, 0);
     assert!(names.is_empty(), "{names:?}");
@@ -890,19 +888,18 @@ fn v1_answers_of_the_reference_and_rust_providers_agree(python: &Path, release: 
 /// - the reference writes the Sentinels only as `sentinel_endpoints` (an un-aliased extra of
 ///   `DataContractV0`); ours writes that and `sentinel-endpoints`, the spelling the v0
 ///   library's `fetch_relation_field("sentinel-endpoints")` finds.
-#[test]
-fn v0_answers_of_the_reference_and_rust_providers_agree_key_by_key() {
-    let Some(python) = python() else { return };
+fn v0_answers_of_the_reference_and_rust_providers_agree_key_by_key(python: &Path, release: &str) {
+    let profile = ValkeyClient::profile(release).expect("the spec declares every release");
     let ca = TestCa::new("interop test CA").pem();
     let server = tls_server(&ca);
     let requirer = v0_requirer_bag();
-    let reference = reference_provider(&python, "changed", 0, &requirer, &server, None);
+    let reference = reference_provider(python, "changed", 0, &requirer, &server, None);
     let theirs = bag_of(&reference["app"]);
 
     let world = World::new(&["requirer"]);
     world.write_app("requirer/0", 0, &requirer);
     let mut users = MemoryUserStore::new();
-    let report = rust_reconcile(&world, &mut users, 0, &server);
+    let report = rust_reconcile_as(&world, &mut users, 0, &server, profile);
     assert_eq!(report.wire_version, Some("v0"));
     assert_eq!(report.created, ["relation-0"]);
     let ours = world.app_bag(0, "valkey");
@@ -1008,13 +1005,13 @@ fn v0_answers_of_the_reference_and_rust_providers_agree_key_by_key() {
 /// Case 5, the other way: our v0 requirer reads the reference provider's v0 answer (its
 /// `sentinel_endpoints` spelling, no `resource`) and reports `resource_created` with the
 /// credentials the reference created.
-#[test]
-fn the_rust_v0_requirer_reads_the_reference_v0_answer() {
-    let Some(python) = python() else { return };
+fn the_rust_v0_requirer_reads_the_reference_v0_answer(python: &Path, release: &str) {
+    let profile = ValkeyClient::profile(release).expect("the spec declares every release");
     let world = World::new(&["requirer"]);
     let requirer = world.model.unit("requirer/0");
     let relation = World::relation(0);
     let mut flow = Requirer::new(&requirer, ENDPOINT)
+        .with_profile(profile)
         .with_version(WireVersion::V0)
         .with_log(|_, _| {});
     flow.request(&relation, &["application:*"])
@@ -1026,7 +1023,7 @@ fn the_rust_v0_requirer_reads_the_reference_v0_answer() {
         "our v0 request is LIBPATCH 59's"
     );
 
-    let reference = reference_provider(&python, "changed", 0, &request_bag, &server(), None);
+    let reference = reference_provider(python, "changed", 0, &request_bag, &server(), None);
     let mut imported = BTreeMap::new();
     world.import_reference_answer(0, &reference, &mut imported);
     let answers = flow.read(&relation).expect("read");
@@ -1277,3 +1274,7 @@ on_every_release!(rust_provider_answers_each_reference_request_with_its_own_user
 on_every_release!(the_rust_requirer_reads_the_reference_providers_answer);
 on_every_release!(v1_answers_of_the_reference_and_rust_providers_agree);
 on_every_release!(requests_are_byte_exact_with_the_reference_requirer);
+on_every_release!(endpoint_updates_reach_the_reference_requirer_with_its_precedence);
+on_every_release!(the_reference_requirer_reads_tls_on_from_the_rust_provider);
+on_every_release!(the_rust_v0_requirer_reads_the_reference_v0_answer);
+on_every_release!(v0_answers_of_the_reference_and_rust_providers_agree_key_by_key);
