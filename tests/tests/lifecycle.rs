@@ -735,6 +735,111 @@ fn a_hostile_requirer_gets_a_status_and_no_user() {
     );
 }
 
+/// Amplification, bounded: 2,000 requests in one `requests` value get one refusal of the
+/// whole databag; a 1 MB prefix next to nine bad ones gets one short status listing five
+/// reasons. No user, no secret, a few log lines, and neither the status nor any log line
+/// carries the peer's text in full.
+#[test]
+fn a_flood_of_requests_gets_one_bounded_refusal() {
+    let world = World::new(&[("app", "v1", &["app:*"])]);
+    for unit in units("valkey") {
+        world.hook(&unit, "valkey-client-relation-created", 0);
+    }
+    let huge = "k".repeat(1 << 20);
+    let flood: Vec<Value> = (0..2_000)
+        .map(|n| json!({"resource": format!("app{n}:*"), "request-id": format!("r{n}"), "salt": "s"}))
+        .collect();
+    let mut several = vec![json!({"resource": huge, "request-id": "big", "salt": "s"})];
+    several
+        .extend((0..9).map(
+            |n| json!({"resource": "bad prefix", "request-id": format!("b{n}"), "salt": "s"}),
+        ));
+    for (requests, expected) in [
+        (flood, "2000 requests, more than the 64"),
+        (several, "and 5 more"),
+    ] {
+        let update = BagUpdate::from([
+            ("version".to_owned(), Some("v1".to_owned())),
+            (
+                "requests".to_owned(),
+                Some(Value::Array(requests).to_string()),
+            ),
+        ]);
+        world.model.update(|state| {
+            state
+                .relation_set("app/0", &RelationId::new("cache", 0), true, &update)
+                .expect("hostile write")
+        });
+        let run = world.hook("valkey/0", "valkey-client-relation-changed", 0);
+        assert!(
+            run.stderr.len() < 4_096,
+            "{} bytes of log",
+            run.stderr.len()
+        );
+        assert!(
+            !run.stderr.contains(&"k".repeat(100)),
+            "the prefix reached the log"
+        );
+        assert_eq!(world.users(), json!({}), "no user");
+        assert!(world.provider_secrets().is_empty(), "no secret");
+        let status = &world.bag(0, "valkey")["status"];
+        assert!(status.len() < 4_096, "{} bytes of status", status.len());
+        assert!(status.contains(expected), "{status}");
+        assert!(
+            !status.contains(&"k".repeat(100)),
+            "the prefix reached the status"
+        );
+    }
+}
+
+/// Juju commits a hook's writes only when it exits 0 (the uniter's HookContext flushes
+/// relation settings and secrets in `Flush`, after the hook process succeeded). A provider
+/// whose answer on one relation cannot be rebuilt (here its own databag holds a `requests`
+/// value no reader accepts, as a broken predecessor could leave it) must not fail
+/// config-changed: the other relations get the new endpoints, the broken one is logged.
+#[test]
+fn one_broken_relation_does_not_keep_the_others_stale() {
+    let world = World::new(&[("app", "v1", &["app:*"]), ("other", "v1", &["other:*"])]);
+    world.relate(0, "app");
+    world.relate(1, "other");
+    let garbage = BagUpdate::from([("requests".to_owned(), Some("not json".to_owned()))]);
+    world.model.update(|state| {
+        state
+            .relation_set(
+                "valkey/0",
+                &RelationId::new("valkey-client", 1),
+                true,
+                &garbage,
+            )
+            .expect("write")
+    });
+    world.configure_server(&json!({
+        "endpoints": "10.0.0.9:6379",
+        "read-only-endpoints": "10.0.0.2:6379",
+        "sentinel-endpoints": "10.0.0.1:26379,10.0.0.2:26379",
+        "version": "9.0.1",
+        "tls": false,
+    }));
+    let run = world.run(&Hook::new("valkey/0", "config-changed"), "valkey/0", true);
+    assert!(run.success, "config-changed failed:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains("relation valkey-client:1")
+            && run.stderr.contains("the other relations are answered"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        world.responses(0)[0]["endpoints"],
+        "10.0.0.9:6379",
+        "relation 0 updated"
+    );
+    assert_eq!(
+        world.bag(1, "valkey")["requests"],
+        "not json",
+        "relation 1 untouched"
+    );
+}
+
 #[test]
 fn charms_dispatch_on_the_name_they_are_called_by() {
     let world = World::new(&[("app", "v1", &["app:*"])]);

@@ -123,7 +123,9 @@ use std::fmt;
 pub use events::{Event, Status};
 pub use interface::{Interface, RequestId, RequestIdError, excerpt};
 pub use profile::WriterProfile;
-pub use provider::{Cleanup, Grant, Policy, PolicyError, Provider, Reconciled, Reply};
+pub use provider::{
+    Cleanup, DEFAULT_REQUEST_LIMIT, Grant, Policy, PolicyError, Provider, Reconciled, Reply,
+};
 pub use refusal::{Refusal, status_codes};
 pub use requirer::{Answers, Requirer, WireVersion};
 
@@ -197,6 +199,14 @@ pub enum FlowError {
 }
 
 impl FlowError {
+    /// Whether the hook should fail on this error so that Juju rolls it back and runs it
+    /// again: a hook tool or the OS failed, and a retry converges once it works. Anything
+    /// else (a peer's data, the charm's own policy, a databag written by someone else) would
+    /// fail every retry too and keep the unit in error, so the flows report it and go on.
+    pub fn fails_the_hook(&self) -> bool {
+        matches!(self, FlowError::Juju { .. } | FlowError::Random(_))
+    }
+
     pub(crate) fn juju(context: impl Into<String>, source: crate::juju::Error) -> Self {
         FlowError::Juju {
             context: context.into(),

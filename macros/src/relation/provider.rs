@@ -121,6 +121,23 @@ pub struct Reconciled {
     /// The databag keys written (set or deleted) in the one `relation-set`; empty when the
     /// databag was already up to date.
     pub written_keys: Vec<String>,
+    /// Why [`Provider::update_all`] could not answer this relation this time (its policy or
+    /// its databags failed; logged, nothing written); `None` when it was answered.
+    pub failed: Option<String>,
+}
+
+impl Reconciled {
+    fn empty(relation: &RelationId) -> Self {
+        Reconciled {
+            relation: relation.clone(),
+            wire_version: None,
+            created: Vec::new(),
+            answered: Vec::new(),
+            refused: Vec::new(),
+            written_keys: Vec::new(),
+            failed: None,
+        }
+    }
 }
 
 /// What [`Provider::on_relation_broken`] cleaned up.
@@ -142,6 +159,7 @@ pub struct Provider<'a, I: Interface, P: Policy<I>> {
     endpoint: String,
     policy: P,
     profile: &'static WriterProfile,
+    request_limit: usize,
     log: Log<'a>,
     interface: PhantomData<fn() -> I>,
 }
@@ -163,6 +181,7 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
             endpoint: endpoint.to_owned(),
             policy,
             profile: I::DEFAULT_PROFILE,
+            request_limit: DEFAULT_REQUEST_LIMIT,
             log: stderr_log(),
             interface: PhantomData,
         }
@@ -174,6 +193,15 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
     /// and taking over rewrites nothing.
     pub fn with_profile(mut self, profile: &'static WriterProfile) -> Self {
         self.profile = profile;
+        self
+    }
+
+    /// Answers at most `limit` requests on one relation (default
+    /// [`DEFAULT_REQUEST_LIMIT`]): a requirer asking for more gets one refusal (status 5001)
+    /// and nothing new, so a hostile peer cannot make one hook create thousands of users
+    /// and secrets.
+    pub fn with_request_limit(mut self, limit: usize) -> Self {
+        self.request_limit = limit;
         self
     }
 
@@ -239,8 +267,14 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
     }
 
     /// [`Provider::reconcile`] on every relation of the endpoint: after the service changed
-    /// (config-changed, peer changes, upgrade). A relation that fails does not stop the
-    /// others; the first failure is returned after all were tried.
+    /// (config-changed, peer changes, upgrade).
+    ///
+    /// Juju commits a hook's relation data and secrets only when the hook succeeds, so one
+    /// relation that keeps failing must not fail the hook, or every relation stays stale:
+    /// such a relation is logged, reported in [`Reconciled::failed`] and skipped, and the
+    /// others are answered. Only what a retry fixes fails the hook (a hook tool or the OS
+    /// failing, [`FlowError::fails_the_hook`]): then Juju rolls everything back and runs the
+    /// hook again.
     pub fn update_all(&mut self, input: &P::Input) -> Result<Option<Vec<Reconciled>>, FlowError> {
         let context = format!("endpoint {}", self.endpoint);
         if !self.leader(&context)? {
@@ -251,20 +285,23 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
             .relation_ids(&self.endpoint)
             .map_err(|error| FlowError::juju(format!("{context}: listing relations"), error))?;
         let mut done = Vec::new();
-        let mut first_failure = None;
         for relation in relations {
             match self.answer(&relation, input) {
                 Ok(report) => done.push(report),
+                Err(error) if error.fails_the_hook() => return Err(error),
                 Err(error) => {
-                    self.log(Level::Error, &format!("{context}: {error}"));
-                    first_failure.get_or_insert(error);
+                    let message = bounded(&error.to_string(), 480, false);
+                    self.log(
+                        Level::Error,
+                        &format!("{context}: {message}; the other relations are answered"),
+                    );
+                    let mut report = Reconciled::empty(&relation);
+                    report.failed = Some(message);
+                    done.push(report);
                 }
             }
         }
-        match first_failure {
-            Some(error) => Err(error),
-            None => Ok(Some(done)),
-        }
+        Ok(Some(done))
     }
 
     /// relation-departed: when `departing_unit` (`JUJU_DEPARTING_UNIT`) is this unit, Juju is
@@ -362,14 +399,7 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
         };
         let remote = read(BagOf::RemoteApp, "the requirer's app databag")?;
         let local = read(BagOf::LocalApp, "our app databag")?;
-        let mut report = Reconciled {
-            relation: relation.clone(),
-            wire_version: None,
-            created: Vec::new(),
-            answered: Vec::new(),
-            refused: Vec::new(),
-            written_keys: Vec::new(),
-        };
+        let mut report = Reconciled::empty(relation);
         if remote.is_empty() {
             self.log(Level::Debug, &format!("{context}: no request yet"));
             return Ok(report);
@@ -411,10 +441,20 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
                 local.clone()
             }
         };
-        for refusal in &report.refused {
+        // A few lines, not one per refusal: a peer's thousand bad requests stay a few lines.
+        for refusal in report.refused.iter().take(LOGGED_REFUSALS) {
             self.log(
                 Level::Warning,
                 &format!("{context}: refused {refusal}; nothing is granted for it"),
+            );
+        }
+        if report.refused.len() > LOGGED_REFUSALS {
+            self.log(
+                Level::Warning,
+                &format!(
+                    "{context}: refused {} more request(s)",
+                    report.refused.len() - LOGGED_REFUSALS
+                ),
             );
         }
         let policy = &self.policy;
@@ -467,7 +507,21 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
         };
         let earlier = responses.clone();
         let mut seen = BTreeSet::new();
-        for (index, request) in list_at(data, "requests").into_iter().enumerate() {
+        let requests = list_at(data, "requests");
+        if requests.len() > self.request_limit {
+            report.refused.push(Refusal::new(
+                status_codes::INVALID_DATABAG,
+                format!(
+                    "{} requests, more than the {} this provider answers on one relation; \
+                     nothing new is granted",
+                    requests.len(),
+                    self.request_limit
+                ),
+            ));
+            // What was answered before stays; only the status changes.
+            return Ok(local.clone());
+        }
+        for (index, request) in requests.into_iter().enumerate() {
             let raw_id = text_at(&request, "request-id").to_owned();
             let refuse = |code, reason: String| Refusal {
                 index: Some(index),
@@ -774,6 +828,14 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
         Ok(split.into_bag())
     }
 }
+
+/// How many requests one relation may carry unless [`Provider::with_request_limit`] says
+/// otherwise: far above real use (a charm asks for one to a few resources), far below what
+/// would let one hook create thousands of users and secrets.
+pub const DEFAULT_REQUEST_LIMIT: usize = 64;
+
+/// How many refusals of one run get a log line of their own.
+const LOGGED_REFUSALS: usize = 5;
 
 /// The unit-state key marking that this unit leaves `relation` while it lives on.
 fn leaving_key(relation: &RelationId) -> String {

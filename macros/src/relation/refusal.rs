@@ -67,6 +67,24 @@ impl fmt::Display for Refusal {
     }
 }
 
+/// How many refusal reasons one status message lists; the rest are counted. Every requirer
+/// unit reads the status, so a peer's thousand bad requests must not become a megabyte.
+const REASONS_SHOWN: usize = 5;
+
+/// The reasons of one status: the first [`REASONS_SHOWN`], then how many more there are.
+fn joined_reasons(reasons: &[String]) -> String {
+    let mut message = reasons
+        .iter()
+        .take(REASONS_SHOWN)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join("; ");
+    if reasons.len() > REASONS_SHOWN {
+        message.push_str(&format!("; and {} more", reasons.len() - REASONS_SHOWN));
+    }
+    message
+}
+
 /// Sets (or deletes) the `status` key of `bag`: one status per code, the reasons of every
 /// refusal with that code joined, as the reference keys statuses by code; `resolution` tells
 /// what resolves a code the engine does not know.
@@ -86,7 +104,7 @@ pub(crate) fn set_statuses(
         .into_iter()
         .map(|(code, reasons)| Status {
             code,
-            message: reasons.join("; "),
+            message: joined_reasons(&reasons),
             resolution: resolution(code).unwrap_or_else(|| engine_resolution(code).to_owned()),
             extra: Unknown::new(),
         })
