@@ -3,9 +3,12 @@
 //!
 //! Invocations follow what Juju documents and ops does: relations named `-r endpoint:N` so
 //! Juju checks the endpoint; `relation-set --file -` with the update as JSON on stdin (JSON is
-//! YAML; an empty value deletes a key); secret content as `key#file=PATH` arguments, each file
-//! readable by this user only in a fresh private directory removed right after the call, so no
-//! secret value is ever on a command line (where `ps` would show it).
+//! YAML; an empty value deletes a key); secret content as `key#file=PATH` arguments, so no
+//! secret value is ever on a command line (where `ps` would show it). On Linux each value is an
+//! anonymous memory file (`memfd_create`) named `/proc/<pid>/fd/<n>`, which never has a name on
+//! disk: a hook killed during the call leaves nothing behind. Elsewhere, or where the kernel
+//! refuses memfd, each value is a file readable by this user only, in a fresh private
+//! directory removed right after the call (a killed hook leaves that directory behind).
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -213,16 +216,74 @@ fn classify_json(error: &serde_json::Error) -> &'static str {
     }
 }
 
-/// Secret content written to private temporary files for `key#file=PATH` arguments; the
-/// directory is removed when this is dropped.
-struct ContentFiles {
-    dir: PathBuf,
+/// Secret content handed to `secret-add`/`secret-set` as `key#file=PATH` arguments; whatever
+/// holds it goes away when this is dropped.
+///
+/// Juju's hook tools are proxies: `secret-add` forwards its arguments to the unit agent, which
+/// runs the command and reads each `#file` path itself with `os.ReadFile` (juju/juju:
+/// `worker/uniter/runner/jujuc/server.go`, "forwards command invocations to the unit agent
+/// process"; `core/secrets/secret.go`, `CreateSecretData`). So the path must name our file
+/// from another process: `/proc/<our pid>/fd/<n>`, not `/proc/self/fd/<n>` (in the agent,
+/// `self` is the agent). Our process holds the descriptor until the tool returns, and the
+/// agent (root on a machine, or this user) may open it.
+enum ContentFiles {
+    /// One sealed anonymous memory file per value, as `(key, path, descriptor)`. The
+    /// descriptors are close-on-exec: the tool opens the path, and no child that another
+    /// thread spawns meanwhile inherits a secret.
+    #[cfg(target_os = "linux")]
+    Memory(Vec<(String, PathBuf, std::os::fd::OwnedFd)>),
+    /// One file per value in a fresh private directory, removed on drop. Only where
+    /// [`ContentFiles::in_memory`] is unavailable: not Linux, a kernel before 3.17, a seccomp
+    /// profile refusing `memfd_create`, or no `/proc` to name the descriptor by. A hook killed
+    /// during the call leaves this directory behind (readable by this user only).
+    Dir(PathBuf),
 }
 
 impl ContentFiles {
-    /// Writes each value to `<private dir>/<key>`. Keys are checked by
-    /// [`check_secret_content`] first, so they are plain file names.
+    /// Anonymous memory files where the kernel allows them, else [`ContentFiles::in_dir`].
+    /// Keys are checked by [`check_secret_content`] first.
     fn write(content: &SecretContent) -> Result<ContentFiles, Error> {
+        #[cfg(target_os = "linux")]
+        if let Ok(files) = ContentFiles::in_memory(content) {
+            return Ok(files);
+        }
+        ContentFiles::in_dir(content)
+    }
+
+    /// Each value in a sealed memfd. Any failure (including a `/proc` that does not show the
+    /// descriptor) is reported, so that [`ContentFiles::write`] falls back before any tool
+    /// runs.
+    #[cfg(target_os = "linux")]
+    fn in_memory(content: &SecretContent) -> std::io::Result<ContentFiles> {
+        use rustix::fs::{MemfdFlags, SealFlags};
+        use std::os::fd::AsRawFd;
+        let pid = std::process::id();
+        let mut files = Vec::with_capacity(content.len());
+        for (key, value) in content {
+            let fd = rustix::fs::memfd_create(
+                "databag-secret",
+                MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING,
+            )?;
+            let mut file = std::fs::File::from(fd);
+            file.write_all(value.as_bytes())?;
+            // Sealed, the tool reads exactly what we wrote: nobody who can open the path
+            // (same user, root) can change or truncate it in between.
+            rustix::fs::fcntl_add_seals(
+                &file,
+                SealFlags::WRITE | SealFlags::GROW | SealFlags::SHRINK | SealFlags::SEAL,
+            )?;
+            let fd = std::os::fd::OwnedFd::from(file);
+            let path = PathBuf::from(format!("/proc/{pid}/fd/{}", fd.as_raw_fd()));
+            // The path must open in another process; at least it must here.
+            std::fs::metadata(&path)?;
+            files.push((key.clone(), path, fd));
+        }
+        Ok(ContentFiles::Memory(files))
+    }
+
+    /// Writes each value to `<private dir>/<key>`: the behaviour before memfd, kept as the
+    /// fallback.
+    fn in_dir(content: &SecretContent) -> Result<ContentFiles, Error> {
         let io = |what: &str, error: std::io::Error| {
             Error::new(ErrorKind::Io, format!("{what} for secret content: {error}"))
         };
@@ -248,9 +309,9 @@ impl ContentFiles {
                 Err(error) => return Err(io("could not create a private directory", error)),
             }
         };
-        let files = ContentFiles { dir };
+        let files = ContentFiles::Dir(dir.clone());
         for (key, value) in content {
-            let mut file = private_file(&files.dir.join(key))
+            let mut file = private_file(&dir.join(key))
                 .map_err(|error| io("could not create a file", error))?;
             file.write_all(value.as_bytes())
                 .map_err(|error| io("could not write a file", error))?;
@@ -258,16 +319,27 @@ impl ContentFiles {
         Ok(files)
     }
 
+    /// The path handed to the tool for `key`.
     fn path(&self, key: &str) -> PathBuf {
-        self.dir.join(key)
+        match self {
+            #[cfg(target_os = "linux")]
+            ContentFiles::Memory(files) => files
+                .iter()
+                .find(|(k, _, _)| k == key)
+                .map(|(_, path, _)| path.clone())
+                .unwrap_or_default(),
+            ContentFiles::Dir(dir) => dir.join(key),
+        }
     }
 }
 
 impl Drop for ContentFiles {
     fn drop(&mut self) {
-        // Best effort: a leftover file is readable by this user only, in a directory only this
-        // user can enter.
-        let _ = std::fs::remove_dir_all(&self.dir);
+        // Memory files go with their descriptors. A directory: best effort; a leftover file is
+        // readable by this user only, in a directory only this user can enter.
+        if let ContentFiles::Dir(dir) = self {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -622,28 +694,66 @@ pub(crate) mod args {
 mod tests {
     use super::*;
 
-    #[test]
-    fn content_files_are_private_and_removed() {
-        let content = SecretContent::from([
+    fn content() -> SecretContent {
+        SecretContent::from([
             ("password".to_owned(), "s3cret-value".to_owned()),
             ("username".to_owned(), "relation-0".to_owned()),
-        ]);
-        let files = ContentFiles::write(&content).expect("write");
+        ])
+    }
+
+    #[test]
+    fn content_files_in_a_dir_are_private_and_removed() {
+        let files = ContentFiles::in_dir(&content()).expect("write");
         let path = files.path("password");
         assert_eq!(
             std::fs::read_to_string(&path).expect("read"),
             "s3cret-value"
         );
+        let ContentFiles::Dir(dir) = &files else {
+            panic!("in_dir writes a directory");
+        };
+        let dir = dir.clone();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
             assert_eq!(mode(&path), 0o600);
-            assert_eq!(mode(&files.dir), 0o700);
+            assert_eq!(mode(&dir), 0o700);
         }
-        let dir = files.dir.clone();
         drop(files);
         assert!(!dir.exists(), "{}", dir.display());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn content_files_on_linux_are_sealed_memory_files_named_by_pid() {
+        let files = ContentFiles::write(&content()).expect("write");
+        assert!(matches!(files, ContentFiles::Memory(_)), "memfd available");
+        let path = files.path("password");
+        let prefix = format!("/proc/{}/fd/", std::process::id());
+        assert!(path.starts_with(&prefix), "{}", path.display());
+        let target = std::fs::read_link(&path).expect("readlink");
+        assert!(
+            target
+                .to_string_lossy()
+                .starts_with("/memfd:databag-secret"),
+            "{}",
+            target.display()
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            "s3cret-value"
+        );
+        // Sealed: opening the path for writing works, writing does not.
+        let mut writer = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .expect("open");
+        assert!(writer.write_all(b"x").is_err(), "sealed against writes");
+        assert_eq!(
+            std::fs::read_to_string(files.path("username")).expect("read"),
+            "relation-0"
+        );
     }
 
     #[test]
