@@ -19,7 +19,8 @@ use serde_json::{Map, Value};
 
 use super::WireValue;
 use crate::Bag;
-use crate::secret::{SecretContent, SecretResolver, SecretUri};
+pub use crate::secret::wipe::WipedContent;
+use crate::secret::{SecretResolver, SecretUri};
 
 /// The fast path declined: take the checked path, for the exact result or the exact error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -314,12 +315,15 @@ pub fn constant(value: &str, expected: &str) -> Result<(), Fallback> {
 }
 
 /// The content of the secret `uri` names; a missing secret or a resolver error declines (the
-/// checked path reports it, naming the key).
-pub fn fetch(
-    resolver: &mut dyn SecretResolver,
-    uri: &SecretUri,
-) -> Result<SecretContent, Fallback> {
-    resolver.resolve(uri).ok().flatten().ok_or(Fallback)
+/// checked path reports it, naming the key). The values are zeroized when the expansion is
+/// done with them (each field has its own copy, in a `Secret` where the field is one).
+pub fn fetch(resolver: &mut dyn SecretResolver, uri: &SecretUri) -> Result<WipedContent, Fallback> {
+    resolver
+        .resolve(uri)
+        .ok()
+        .flatten()
+        .map(WipedContent::new)
+        .ok_or(Fallback)
 }
 
 /// A secret's content value of a field of type `T`.
