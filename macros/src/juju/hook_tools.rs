@@ -13,11 +13,12 @@
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde::Deserialize;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::backend::{
     Backend, BagOf, BagUpdate, Fetch, RelationId, SecretInfo, SecretOwner, SecretRef,
@@ -95,15 +96,16 @@ impl HookTools {
         &self.context
     }
 
-    /// Runs `tool` with `args` (and `stdin`); its stdout on success. `shown` are the arguments
-    /// an error displays (`args` with temporary file paths masked).
+    /// Runs `tool` with `args` (and `stdin`); its stdout on success, zeroized when dropped
+    /// (see [`read_wiping`]: `secret-get` prints secret content). `shown` are the arguments an
+    /// error displays (`args` with temporary file paths masked).
     fn run(
         &self,
         tool: &str,
         args: &[String],
         shown: Vec<String>,
         stdin: Option<&[u8]>,
-    ) -> Result<Vec<u8>, Error> {
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
         let program = match &self.tool_dir {
             Some(dir) => dir.join(tool),
             None => PathBuf::from(tool),
@@ -128,23 +130,36 @@ impl HookTools {
         let mut child = command
             .spawn()
             .map_err(|error| Error::from_failure(failure(None, error.to_string())))?;
-        let output = std::thread::scope(|scope| {
-            // Feed stdin from another thread so a tool that writes before it reads cannot
-            // deadlock against us.
+        let (stdout, stderr, status, fed) = std::thread::scope(|scope| {
+            // Feed stdin and drain stderr from other threads, so a tool that writes before it
+            // reads, or fills one pipe while we read the other, cannot deadlock against us.
             let feeder = match (child.stdin.take(), stdin) {
                 (Some(mut pipe), Some(data)) => Some(scope.spawn(move || pipe.write_all(data))),
                 _ => None,
             };
-            let output = child.wait_with_output();
+            let drain = child.stderr.take().map(|mut pipe| {
+                scope.spawn(move || {
+                    let mut text = Vec::new();
+                    pipe.read_to_end(&mut text).map(|_| text)
+                })
+            });
+            let stdout = match child.stdout.take() {
+                Some(pipe) => read_wiping(pipe),
+                None => Ok(Zeroizing::new(Vec::new())),
+            };
+            // Waited for even when reading failed: no zombie.
+            let status = child.wait();
+            let stderr = drain.and_then(|handle| handle.join().ok()?.ok());
             let fed = feeder.map(|handle| handle.join());
-            (output, fed)
+            (stdout, stderr.unwrap_or_default(), status, fed)
         });
-        let (output, fed) = output;
-        let output =
-            output.map_err(|error| Error::from_failure(failure(None, error.to_string())))?;
-        if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-            return Err(Error::from_failure(failure(output.status.code(), stderr)));
+        let io_failure =
+            |error: std::io::Error| Error::from_failure(failure(None, error.to_string()));
+        let status = status.map_err(io_failure)?;
+        let stdout = stdout.map_err(io_failure)?;
+        if !status.success() {
+            let stderr = String::from_utf8_lossy(&stderr).into_owned();
+            return Err(Error::from_failure(failure(status.code(), stderr)));
         }
         if let Some(Ok(Err(error))) = fed {
             let message = format!("could not write stdin: {error}");
@@ -153,7 +168,7 @@ impl HookTools {
                 failure(Some(0), message),
             ));
         }
-        Ok(output.stdout)
+        Ok(stdout)
     }
 
     /// Runs a tool whose arguments hold nothing to mask and parses its JSON output.
@@ -214,6 +229,41 @@ fn classify_json(error: &serde_json::Error) -> &'static str {
         serde_json::error::Category::Data => "unexpected shape",
         serde_json::error::Category::Eof => "truncated",
     }
+}
+
+/// Reads `reader` to its end into a buffer that leaves no copy of what it read behind: wiped
+/// when dropped (`Zeroizing`), and wiped before each move to a bigger allocation ([`grow`]),
+/// where `read_to_end` would leave the old allocation to the allocator as it was. The chunk
+/// read into on the way is wiped too.
+fn read_wiping(mut reader: impl Read) -> std::io::Result<Zeroizing<Vec<u8>>> {
+    let mut buffer = Zeroizing::new(Vec::with_capacity(4096));
+    let mut chunk = Zeroizing::new([0u8; 4096]);
+    loop {
+        let read = match reader.read(&mut chunk[..]) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        if buffer.capacity() - buffer.len() < read {
+            drop(grow(&mut buffer, read));
+        }
+        // Within capacity: `extend_from_slice` does not reallocate.
+        buffer.extend_from_slice(&chunk[..read]);
+    }
+    Ok(buffer)
+}
+
+/// Moves `buffer` to an allocation with room for `additional` more bytes and returns the old
+/// one, its bytes zeroed (its length kept, so a test can see them). Nothing was ever written
+/// past the old length (bytes are only appended), so that is every byte it held.
+fn grow(buffer: &mut Vec<u8>, additional: usize) -> Vec<u8> {
+    let needed = buffer.len().saturating_add(additional);
+    let mut bigger = Vec::with_capacity(needed.max(buffer.capacity().saturating_mul(2)));
+    bigger.extend_from_slice(buffer);
+    let mut old = std::mem::replace(buffer, bigger);
+    old.as_mut_slice().zeroize();
+    old
 }
 
 /// Secret content handed to `secret-add`/`secret-set` as `key#file=PATH` arguments; whatever
@@ -482,6 +532,15 @@ impl Backend for HookTools {
         Self::secret_uri("secret-add", &shown, &String::from_utf8_lossy(&stdout))
     }
 
+    /// `secret-get --format=json`.
+    ///
+    /// Plaintext copies of the content: the tool's stdout as read from the pipe (every
+    /// allocation it grew through, and the read chunk) is zeroized once parsed, on success or
+    /// error. Not wiped: serde_json's internal scratch buffer, which holds each string that
+    /// has escapes (Juju's Go encoder escapes newlines, `<`, `>`, `&`: a PEM certificate goes
+    /// through it) and is freed as is when parsing ends; the kernel's pipe buffer; and the
+    /// returned map, a plain [`SecretContent`] owned by the caller ([`crate::Databag::join`]
+    /// zeroizes the values of the maps its resolver returns; other callers wipe theirs).
     fn secret_get(&self, secret: &SecretRef, fetch: Fetch) -> Result<SecretContent, Error> {
         self.json("secret-get", args::secret_get(secret, fetch))
     }
@@ -754,6 +813,40 @@ mod tests {
             std::fs::read_to_string(files.path("username")).expect("read"),
             "relation-0"
         );
+    }
+
+    #[test]
+    fn growing_the_stdout_buffer_wipes_the_old_allocation() {
+        let mut buffer = Vec::with_capacity(8);
+        buffer.extend_from_slice(b"hunter2!");
+        let old = grow(&mut buffer, 5);
+        assert_eq!(buffer, b"hunter2!", "moved over");
+        assert!(buffer.capacity() >= 13);
+        assert_eq!(old, [0u8; 8], "every byte the old allocation held is zero");
+    }
+
+    #[test]
+    fn stdout_is_read_whole_through_many_chunks_and_growths() {
+        // A reader that hands out 7 bytes at a time: many chunks, several growths.
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(out.len()).min(7);
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let text: Vec<u8> = (0..20_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        let read = read_wiping(Trickle(&text)).expect("read");
+        assert_eq!(read.as_slice(), text.as_slice());
+        let content: SecretContent = parse_json(
+            "secret-get",
+            Vec::new(),
+            &read_wiping(&br#"{"password": "pw"}"#[..]).expect("read"),
+        )
+        .expect("parses");
+        assert_eq!(content["password"], "pw");
     }
 
     #[test]
