@@ -152,7 +152,12 @@ pub trait Databag: Sized {
     fn __join_checked(bag: &Bag, resolver: &mut dyn SecretResolver) -> Result<Self, Error> {
         let shape = Self::shape();
         let mut object = wire::bag_to_object(&shape, bag, &Path::root())?;
-        secret::resolve_object(&shape, &mut object, resolver, &Path::root())?;
+        if let Err(error) = secret::resolve_object(&shape, &mut object, resolver, &Path::root()) {
+            // The secrets resolved before the error are in the tree: wipe them.
+            let mut tree = serde_json::Value::Object(object);
+            secret::wipe::wipe_value(&mut tree);
+            return Err(error);
+        }
         Self::__from_object(object, &Path::root())
     }
 
@@ -255,6 +260,15 @@ pub trait Databag: Sized {
     ///
     /// When a secret is missing or malformed, the resolver may be asked for some secrets twice
     /// (the fast path declines and the checked path reports the error).
+    ///
+    /// Plaintext copies: each [`SecretContent`] the resolver returns is taken over and its
+    /// values zeroized once the fields have their own copies (on errors too); a `Secret` field
+    /// wipes its value when dropped. On the checked path, when resolving fails, the JSON tree
+    /// holding the secrets resolved so far is wiped. Not wiped: what the resolver keeps itself
+    /// (a [`MapResolver`] returns clones), the partly decoded value of a secret of a JSON kind
+    /// (a list) or of a checked-path tree whose typed decoding fails (serde and the derive drop
+    /// them), serde_json's internal buffer for strings with escapes, and secret fields that
+    /// are not `Secret<T>`.
     fn join(bag: &Bag, resolver: &mut dyn SecretResolver) -> Result<Self, Error> {
         if let Ok(mut value) = Self::__from_bag_fast(bag)
             && value.__resolve_fast(resolver).is_ok()

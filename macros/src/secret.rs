@@ -4,6 +4,7 @@
 mod label;
 mod route;
 mod uri;
+pub(crate) mod wipe;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -3,8 +3,9 @@
 //! [`EmuModel`] owns a directory holding the model (`state.json`, a
 //! [`databag::juju::State`]), a `bin/` directory of hook tool symlinks (`relation-get`,
 //! `secret-add`, ...) to the `juju_emu` multi-call binary, and the logs the tools write:
-//! `calls.log` (one JSON line per hook tool call: unit, tool, arguments) and `juju.log`
-//! (`juju-log` and `status-set` lines). The requirer app and the provider app share it; each
+//! `calls.log` (one JSON line per hook tool call: unit, tool, arguments), `files.log` (one JSON
+//! line per `key#file=PATH` content file a tool read: the path, and what it linked to then) and
+//! `juju.log` (`juju-log` and `status-set` lines). The requirer app and the provider app share it; each
 //! tool call locks the state file, so concurrent hooks see consistent state.
 //!
 //! A hook runs with [`EmuModel::hook_env`] (the variables Juju sets, with `bin/` first on
@@ -63,6 +64,16 @@ pub struct Call {
     pub tool: String,
     /// Its arguments, as on the command line.
     pub args: Vec<String>,
+}
+
+/// A `key#file=PATH` content file as an emulated tool found it, at the moment it read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContentFile {
+    /// The path it was given.
+    pub path: String,
+    /// Where the path linked to then (`/memfd:NAME (deleted)` for an anonymous memory file
+    /// named by `/proc/PID/fd/N`); `None` for a plain file.
+    pub target: Option<String>,
 }
 
 /// A hook to run: unit, hook name, and for relation hooks the relation and remote unit.
@@ -313,6 +324,18 @@ impl EmuModel {
             .collect()
     }
 
+    /// Every content file a tool read so far, in order.
+    pub fn content_files(&self) -> Vec<ContentFile> {
+        let text = fs::read_to_string(self.dir.join("files.log")).unwrap_or_default();
+        text.lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .map(|value| ContentFile {
+                path: value["path"].as_str().unwrap_or_default().to_owned(),
+                target: value["target"].as_str().map(str::to_owned),
+            })
+            .collect()
+    }
+
     /// The lines charms logged with `juju-log` and `status-set`.
     pub fn log(&self) -> Vec<String> {
         fs::read_to_string(self.dir.join("juju.log"))
@@ -366,6 +389,12 @@ pub fn save_state(path: &Path, state: &State) -> io::Result<()> {
 pub fn record_call(dir: &Path, unit: &str, tool: &str, args: &[String]) -> io::Result<()> {
     let line = json!({ "unit": unit, "tool": tool, "args": args }).to_string();
     append(&dir.join("calls.log"), &line)
+}
+
+/// Appends one content file read (see [`ContentFile`]) to `files.log` in the model directory.
+pub fn record_file(dir: &Path, path: &str, target: Option<&str>) -> io::Result<()> {
+    let line = json!({ "path": path, "target": target }).to_string();
+    append(&dir.join("files.log"), &line)
 }
 
 /// Appends one line to `juju.log` in the model directory.

@@ -485,6 +485,153 @@ fn valkey_providers_encode_the_same_on_both_paths() {
     });
 }
 
+/// A derived object that keeps no unknown keys: their values are skipped, not read.
+#[derive(Clone, Debug, PartialEq, Databag)]
+#[databag(rename_all = "kebab-case")]
+struct Strict {
+    name: String,
+    #[databag(secret_uri = "user")]
+    secret_user: Option<SecretUri>,
+    #[databag(secret = "user")]
+    password: Option<Secret<String>>,
+}
+
+/// A databag holding a list of [`Strict`] objects.
+#[derive(Clone, Debug, PartialEq, Databag)]
+struct StrictList {
+    #[databag(json)]
+    items: Vec<Strict>,
+}
+
+/// Nested JSON `depth` levels deep around `1`: `[[1]]`, or `{"a": {"a": 1}}`.
+fn nested(depth: usize, object: bool) -> String {
+    if object {
+        format!("{}1{}", r#"{"a": "#.repeat(depth), "}".repeat(depth))
+    } else {
+        format!("{}1{}", "[".repeat(depth), "]".repeat(depth))
+    }
+}
+
+/// JSON values on the edges of the grammar, where a parser that only skips a value (checking
+/// its syntax) and one that reads it (as the checked path's `serde_json::Value` does) could
+/// disagree: numbers beyond `f64`, `-0`, exponents, surrogate escapes (`\ud800` alone is no
+/// character: invalid UTF-8 by escape), `\u0000`, raw control characters, a byte order mark,
+/// bad escapes, nesting around serde_json's recursion limit (128), duplicate keys.
+fn edge_json() -> impl Strategy<Value = String> {
+    prop_oneof![
+        6 => proptest::sample::select(vec![
+            "1e400", "-1e400", "1E+400", "1e-400", "1E+2", "1e2", "-0", "-0.0", "0e0",
+            "18446744073709551615", "18446744073709551616", "-9223372036854775809",
+            "123456789012345678901234567890",
+            r#""\ud800""#, r#""\udc00""#, r#""\ud800\u0041""#, r#""\ud800\ud800""#,
+            r#""x\udbff""#, r#""\ud83d\ude00""#, r#""\u0000""#, "\"\u{1}\"", "\"a\tb\"",
+            r#""\x""#, r#""\u12""#, "\u{feff}1", "\u{feff}\"a\"", "[1,]", "[1 2]", "{\"a\" 1}",
+            "{\"a\": 1, \"a\": 1e400}", "{\"a\": 1e400, \"a\": 1}", "[\"\\ud800\"]",
+            "{\"\\ud800\": 1}", "nul", "true false", "\"x\" 1", "[] x",
+        ])
+        .prop_map(str::to_owned),
+        2 => (120usize..132, any::<bool>()).prop_map(|(depth, object)| nested(depth, object)),
+        1 => (0usize..400).prop_map(|zeros| format!("1{}", "0".repeat(zeros))),
+    ]
+}
+
+/// A databag with `edge` in one of the places a derived fast path reads or skips JSON: a
+/// secret field's plaintext (skipped), an unknown key (skipped, or kept with `flatten`), a
+/// declared field, a list item, a map value, a top-level JSON field, after a whole value.
+fn edge_bag() -> impl Strategy<Value = Bag> {
+    (0usize..12, edge_json()).prop_map(|(place, edge)| {
+        let item = |pairs: &str| format!(r#"[{{"name": "a"{pairs}}}]"#);
+        let (key, text) = match place {
+            0 => ("items", item(&format!(r#", "password": {edge}"#))),
+            1 => ("items", item(&format!(r#", "x-unknown": {edge}"#))),
+            2 => ("items", item(&format!(r#", "count": {edge}"#))),
+            3 => ("single", format!(r#"{{"name": "a", "port": {edge}}}"#)),
+            4 => ("any", edge),
+            5 => ("tags", format!("[{edge}]")),
+            6 => ("limits", format!(r#"{{"k": {edge}}}"#)),
+            7 => ("items", format!(r#"[{{"name": "a"}}] {edge}"#)),
+            8 => ("note", edge),
+            9 => ("items", format!(r#"[{{"name": {edge}}}]"#)),
+            10 => ("items", item(&format!(r#", "password": [{edge}, null]"#))),
+            _ => ("items", format!("[{edge}]")),
+        };
+        Bag::from([
+            ("version".to_owned(), "v9".to_owned()),
+            (key.to_owned(), text),
+        ])
+    })
+}
+
+#[test]
+fn edge_json_decodes_the_same_on_both_paths() {
+    // Everything keeps unknown keys (`flatten`); StrictList skips them; the valkey response
+    // skips its secret fields' plaintext. The same texts go to all three.
+    differential(edge_bag(), CASES / 10, |bag| {
+        let answered = agree_on_decode::<Everything>(&bag)?;
+        if let Some(items) = bag.get("items") {
+            let strict = Bag::from([("items".to_owned(), items.clone())]);
+            agree_on_decode::<StrictList>(&strict)?;
+            let items = items.replace(
+                r#"{"name": "a""#,
+                r#"{"resource": "r", "request-id": "i", "salt": "s", "endpoints": "e""#,
+            );
+            let v1 = Bag::from([
+                ("version".to_owned(), "v1".to_owned()),
+                ("requests".to_owned(), items),
+            ]);
+            agree_on_decode::<v1::ProviderAppData>(&v1)?;
+        }
+        Ok(answered)
+    });
+}
+
+/// The inputs of the report: a number beyond `f64` and a lone surrogate in a secret field's
+/// plaintext, and nesting beyond serde_json's limit. The checked path rejects them (serde_json
+/// reads every value into a `Value`); the fast path skipped them unread and answered. Now it
+/// declines, and the error is the checked path's, at the same place.
+#[test]
+fn values_the_checked_path_rejects_are_never_skipped_by_the_fast_path() {
+    let deep = nested(130, false);
+    for edge in [
+        "1e400",
+        r#""\ud800""#,
+        r#""\udc00x""#,
+        &format!("1{}", "0".repeat(400)),
+        &deep,
+    ] {
+        let requests = format!(
+            r#"[{{"resource": "r", "request-id": "i", "salt": "s", "endpoints": "e", "password": {edge}}}]"#
+        );
+        let bag = Bag::from([
+            ("version".to_owned(), "v1".to_owned()),
+            ("requests".to_owned(), requests),
+        ]);
+        let checked = v1::ProviderAppData::__from_bag_checked(&bag).expect_err(edge);
+        assert!(
+            v1::ProviderAppData::__from_bag_fast(&bag).is_err(),
+            "the fast path accepted {edge}"
+        );
+        let error = <v1::ProviderAppData as Databag>::from_bag(&bag).expect_err(edge);
+        assert_eq!(error, checked);
+        assert_eq!(error.path().to_string(), "requests", "{error}");
+
+        let strict = Bag::from([(
+            "items".to_owned(),
+            format!(r#"[{{"name": "a", "x-unknown": {edge}}}]"#),
+        )]);
+        assert!(StrictList::__from_bag_checked(&strict).is_err(), "{edge}");
+        assert!(StrictList::__from_bag_fast(&strict).is_err(), "{edge}");
+    }
+    // What serde_json reads without complaint, the fast path still answers.
+    let bag = Bag::from([(
+        "items".to_owned(),
+        r#"[{"name": "a", "x": [1e-400, -0, 1E+2, "\u0000\ud83d\ude00"], "password": {"b": null}}]"#
+            .to_owned(),
+    )]);
+    let fast = StrictList::__from_bag_fast(&bag).expect("the fast path answers");
+    assert_eq!(Ok(fast), StrictList::__from_bag_checked(&bag));
+}
+
 fn uri(i: usize) -> SecretUri {
     SecretUri::parse(URIS[i]).expect("uri")
 }

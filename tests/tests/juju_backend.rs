@@ -612,14 +612,66 @@ fn secret_values_never_reach_a_command_line() {
             );
         }
     }
-    // Content went through files, each removed once the tool returned.
+    // Content went through files: anonymous memory files named by descriptor (nothing to
+    // remove; the number may be reused once closed), or files removed once the tool returned.
+    let descriptors = format!("/proc/{}/fd/", std::process::id());
     for call in secret_calls {
         for arg in &call.args {
             if let Some((_, path)) = arg.split_once("#file=") {
-                assert!(!Path::new(path).exists(), "left behind: {path}");
+                assert!(
+                    path.starts_with(&descriptors) || !Path::new(path).exists(),
+                    "left behind: {path}"
+                );
             }
         }
     }
+}
+
+/// The `databag-secret-*` entries of the temporary directory: where content files went before
+/// memfd, and still go where memfd is unavailable.
+fn secret_dirs() -> std::collections::BTreeSet<std::ffi::OsString> {
+    std::fs::read_dir(std::env::temp_dir())
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|entry| entry.file_name())
+                .filter(|name| name.to_string_lossy().starts_with("databag-secret-"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `secret-add` and `secret-set` read every value from an anonymous memory file of this
+/// process (`/proc/<pid>/fd/<n>`, linking to `/memfd:...` when the tool read it): no file holding
+/// a value ever has a name in a directory, so a hook killed mid-call leaves none behind.
+#[cfg(target_os = "linux")]
+#[test]
+fn secret_content_never_has_a_name_on_disk() {
+    let before = secret_dirs();
+    let world = EmuWorld::new();
+    secret_lifecycle(&world);
+    let calls = world.model.calls();
+    let passed = calls
+        .iter()
+        .filter(|call| call.tool == "secret-add" || call.tool == "secret-set")
+        .flat_map(|call| &call.args)
+        .filter(|arg| arg.contains("#file="))
+        .count();
+    let files = world.model.content_files();
+    assert!(!files.is_empty(), "{calls:?}");
+    assert_eq!(files.len(), passed, "every content file read: {files:?}");
+    let descriptors = format!("/proc/{}/fd/", std::process::id());
+    for file in &files {
+        assert!(file.path.starts_with(&descriptors), "{file:?}");
+        assert!(
+            file.target
+                .as_deref()
+                .is_some_and(|target| target.starts_with("/memfd:databag-secret")),
+            "{file:?}"
+        );
+    }
+    let new: Vec<_> = secret_dirs().difference(&before).cloned().collect();
+    assert!(new.is_empty(), "new in the temporary directory: {new:?}");
 }
 
 #[test]

@@ -8,18 +8,19 @@
 //! [`Databag::join`](crate::Databag::join) then run the checked path, which gives the result or
 //! the error naming the place. So a fast path may be stricter than the checked one, never more
 //! lenient, and its own error messages are never shown (they may quote secret values).
-//! `macros/tests/fast_path.rs` holds the two paths to that, input by input.
+//! `tests/tests/fast_path.rs` holds the two paths to that, input by input.
 
 use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use super::WireValue;
 use crate::Bag;
-use crate::secret::{SecretContent, SecretResolver, SecretUri};
+pub use crate::secret::wipe::WipedContent;
+use crate::secret::{SecretResolver, SecretUri};
 
 /// The fast path declined: take the checked path, for the exact result or the exact error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -180,9 +181,70 @@ pub(crate) fn deserialize_map<'de, T: WireValue, D: Deserializer<'de>>(
 }
 
 /// Skips the value of a key the object does not keep (a secret field's plaintext, or an unknown
-/// key of an object without `flatten`).
+/// key of an object without `flatten`), after reading it as the checked path does.
+///
+/// The checked path parses the whole text into a `serde_json::Value`, so every value in it is
+/// read, skipped or not: a string's escapes decoded (a lone surrogate such as `"\ud800"` is an
+/// error), a number converted (`1e400` overflows `f64`: an error), nesting counted against
+/// serde_json's recursion limit. serde's `IgnoredAny` goes through serde_json's
+/// `deserialize_ignored_any`, which checks only the syntax and counts no depth: the fast path
+/// then accepted text the checked path rejects. [`Checked`] reads like `Value` and keeps
+/// nothing; the common case (`null` padding) costs the same.
 pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
-    map.next_value::<IgnoredAny>().map(|_| ())
+    map.next_value::<Checked>().map(|_| ())
+}
+
+/// Any JSON value, read through `deserialize_any` exactly as `serde_json::Value` reads it
+/// (same escapes, number conversion and recursion limit), and dropped. Borrowed or scratch
+/// strings are never copied: no allocation.
+pub struct Checked;
+
+impl<'de> de::Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(Checked)
+    }
+}
+
+impl<'de> Visitor<'de> for Checked {
+    type Value = Checked;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Checked, E> {
+        Ok(Checked)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Checked, D::Error> {
+        de::Deserialize::deserialize(deserializer)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Checked, A::Error> {
+        // Each item through `Checked` again: `IgnoredAny` would skip the rest unread.
+        while seq.next_element::<Checked>()?.is_some() {}
+        Ok(Checked)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Checked, A::Error> {
+        while map.next_key::<Checked>()?.is_some() {
+            map.next_value::<Checked>()?;
+        }
+        Ok(Checked)
+    }
 }
 
 /// Keeps the value of an unknown key, as the checked path does: a later duplicate replaces the
@@ -253,12 +315,15 @@ pub fn constant(value: &str, expected: &str) -> Result<(), Fallback> {
 }
 
 /// The content of the secret `uri` names; a missing secret or a resolver error declines (the
-/// checked path reports it, naming the key).
-pub fn fetch(
-    resolver: &mut dyn SecretResolver,
-    uri: &SecretUri,
-) -> Result<SecretContent, Fallback> {
-    resolver.resolve(uri).ok().flatten().ok_or(Fallback)
+/// checked path reports it, naming the key). The values are zeroized when the expansion is
+/// done with them (each field has its own copy, in a `Secret` where the field is one).
+pub fn fetch(resolver: &mut dyn SecretResolver, uri: &SecretUri) -> Result<WipedContent, Fallback> {
+    resolver
+        .resolve(uri)
+        .ok()
+        .flatten()
+        .map(WipedContent::new)
+        .ok_or(Fallback)
 }
 
 /// A secret's content value of a field of type `T`.

@@ -3,18 +3,22 @@
 //!
 //! Invocations follow what Juju documents and ops does: relations named `-r endpoint:N` so
 //! Juju checks the endpoint; `relation-set --file -` with the update as JSON on stdin (JSON is
-//! YAML; an empty value deletes a key); secret content as `key#file=PATH` arguments, each file
-//! readable by this user only in a fresh private directory removed right after the call, so no
-//! secret value is ever on a command line (where `ps` would show it).
+//! YAML; an empty value deletes a key); secret content as `key#file=PATH` arguments, so no
+//! secret value is ever on a command line (where `ps` would show it). On Linux each value is an
+//! anonymous memory file (`memfd_create`) named `/proc/<pid>/fd/<n>`, which never has a name on
+//! disk: a hook killed during the call leaves nothing behind. Elsewhere, or where the kernel
+//! refuses memfd, each value is a file readable by this user only, in a fresh private
+//! directory removed right after the call (a killed hook leaves that directory behind).
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde::Deserialize;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::backend::{
     Backend, BagOf, BagUpdate, Fetch, RelationId, SecretInfo, SecretOwner, SecretRef,
@@ -92,15 +96,16 @@ impl HookTools {
         &self.context
     }
 
-    /// Runs `tool` with `args` (and `stdin`); its stdout on success. `shown` are the arguments
-    /// an error displays (`args` with temporary file paths masked).
+    /// Runs `tool` with `args` (and `stdin`); its stdout on success, zeroized when dropped
+    /// (see [`read_wiping`]: `secret-get` prints secret content). `shown` are the arguments an
+    /// error displays (`args` with temporary file paths masked).
     fn run(
         &self,
         tool: &str,
         args: &[String],
         shown: Vec<String>,
         stdin: Option<&[u8]>,
-    ) -> Result<Vec<u8>, Error> {
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
         let program = match &self.tool_dir {
             Some(dir) => dir.join(tool),
             None => PathBuf::from(tool),
@@ -125,23 +130,36 @@ impl HookTools {
         let mut child = command
             .spawn()
             .map_err(|error| Error::from_failure(failure(None, error.to_string())))?;
-        let output = std::thread::scope(|scope| {
-            // Feed stdin from another thread so a tool that writes before it reads cannot
-            // deadlock against us.
+        let (stdout, stderr, status, fed) = std::thread::scope(|scope| {
+            // Feed stdin and drain stderr from other threads, so a tool that writes before it
+            // reads, or fills one pipe while we read the other, cannot deadlock against us.
             let feeder = match (child.stdin.take(), stdin) {
                 (Some(mut pipe), Some(data)) => Some(scope.spawn(move || pipe.write_all(data))),
                 _ => None,
             };
-            let output = child.wait_with_output();
+            let drain = child.stderr.take().map(|mut pipe| {
+                scope.spawn(move || {
+                    let mut text = Vec::new();
+                    pipe.read_to_end(&mut text).map(|_| text)
+                })
+            });
+            let stdout = match child.stdout.take() {
+                Some(pipe) => read_wiping(pipe),
+                None => Ok(Zeroizing::new(Vec::new())),
+            };
+            // Waited for even when reading failed: no zombie.
+            let status = child.wait();
+            let stderr = drain.and_then(|handle| handle.join().ok()?.ok());
             let fed = feeder.map(|handle| handle.join());
-            (output, fed)
+            (stdout, stderr.unwrap_or_default(), status, fed)
         });
-        let (output, fed) = output;
-        let output =
-            output.map_err(|error| Error::from_failure(failure(None, error.to_string())))?;
-        if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-            return Err(Error::from_failure(failure(output.status.code(), stderr)));
+        let io_failure =
+            |error: std::io::Error| Error::from_failure(failure(None, error.to_string()));
+        let status = status.map_err(io_failure)?;
+        let stdout = stdout.map_err(io_failure)?;
+        if !status.success() {
+            let stderr = String::from_utf8_lossy(&stderr).into_owned();
+            return Err(Error::from_failure(failure(status.code(), stderr)));
         }
         if let Some(Ok(Err(error))) = fed {
             let message = format!("could not write stdin: {error}");
@@ -150,7 +168,7 @@ impl HookTools {
                 failure(Some(0), message),
             ));
         }
-        Ok(output.stdout)
+        Ok(stdout)
     }
 
     /// Runs a tool whose arguments hold nothing to mask and parses its JSON output.
@@ -213,16 +231,109 @@ fn classify_json(error: &serde_json::Error) -> &'static str {
     }
 }
 
-/// Secret content written to private temporary files for `key#file=PATH` arguments; the
-/// directory is removed when this is dropped.
-struct ContentFiles {
-    dir: PathBuf,
+/// Reads `reader` to its end into a buffer that leaves no copy of what it read behind: wiped
+/// when dropped (`Zeroizing`), and wiped before each move to a bigger allocation ([`grow`]),
+/// where `read_to_end` would leave the old allocation to the allocator as it was. The chunk
+/// read into on the way is wiped too.
+fn read_wiping(mut reader: impl Read) -> std::io::Result<Zeroizing<Vec<u8>>> {
+    let mut buffer = Zeroizing::new(Vec::with_capacity(4096));
+    let mut chunk = Zeroizing::new([0u8; 4096]);
+    loop {
+        let read = match reader.read(&mut chunk[..]) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        if buffer.capacity() - buffer.len() < read {
+            drop(grow(&mut buffer, read));
+        }
+        // Within capacity: `extend_from_slice` does not reallocate.
+        buffer.extend_from_slice(&chunk[..read]);
+    }
+    Ok(buffer)
+}
+
+/// Moves `buffer` to an allocation with room for `additional` more bytes and returns the old
+/// one, its bytes zeroed (its length kept, so a test can see them). Nothing was ever written
+/// past the old length (bytes are only appended), so that is every byte it held.
+fn grow(buffer: &mut Vec<u8>, additional: usize) -> Vec<u8> {
+    let needed = buffer.len().saturating_add(additional);
+    let mut bigger = Vec::with_capacity(needed.max(buffer.capacity().saturating_mul(2)));
+    bigger.extend_from_slice(buffer);
+    let mut old = std::mem::replace(buffer, bigger);
+    old.as_mut_slice().zeroize();
+    old
+}
+
+/// Secret content handed to `secret-add`/`secret-set` as `key#file=PATH` arguments; whatever
+/// holds it goes away when this is dropped.
+///
+/// Juju's hook tools are proxies: `secret-add` forwards its arguments to the unit agent, which
+/// runs the command and reads each `#file` path itself with `os.ReadFile` (juju/juju:
+/// `worker/uniter/runner/jujuc/server.go`, "forwards command invocations to the unit agent
+/// process"; `core/secrets/secret.go`, `CreateSecretData`). So the path must name our file
+/// from another process: `/proc/<our pid>/fd/<n>`, not `/proc/self/fd/<n>` (in the agent,
+/// `self` is the agent). Our process holds the descriptor until the tool returns, and the
+/// agent (root on a machine, or this user) may open it.
+enum ContentFiles {
+    /// One sealed anonymous memory file per value, as `(key, path, descriptor)`. The
+    /// descriptors are close-on-exec: the tool opens the path, and no child that another
+    /// thread spawns meanwhile inherits a secret.
+    #[cfg(target_os = "linux")]
+    Memory(Vec<(String, PathBuf, std::os::fd::OwnedFd)>),
+    /// One file per value in a fresh private directory, removed on drop. Only where
+    /// [`ContentFiles::in_memory`] is unavailable: not Linux, a kernel before 3.17, a seccomp
+    /// profile refusing `memfd_create`, or no `/proc` to name the descriptor by. A hook killed
+    /// during the call leaves this directory behind (readable by this user only).
+    Dir(PathBuf),
 }
 
 impl ContentFiles {
-    /// Writes each value to `<private dir>/<key>`. Keys are checked by
-    /// [`check_secret_content`] first, so they are plain file names.
+    /// Anonymous memory files where the kernel allows them, else [`ContentFiles::in_dir`].
+    /// Keys are checked by [`check_secret_content`] first.
     fn write(content: &SecretContent) -> Result<ContentFiles, Error> {
+        #[cfg(target_os = "linux")]
+        if let Ok(files) = ContentFiles::in_memory(content) {
+            return Ok(files);
+        }
+        ContentFiles::in_dir(content)
+    }
+
+    /// Each value in a sealed memfd. Any failure (including a `/proc` that does not show the
+    /// descriptor) is reported, so that [`ContentFiles::write`] falls back before any tool
+    /// runs.
+    #[cfg(target_os = "linux")]
+    fn in_memory(content: &SecretContent) -> std::io::Result<ContentFiles> {
+        use rustix::fs::{MemfdFlags, SealFlags};
+        use std::os::fd::AsRawFd;
+        let pid = std::process::id();
+        let mut files = Vec::with_capacity(content.len());
+        for (key, value) in content {
+            let fd = rustix::fs::memfd_create(
+                "databag-secret",
+                MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING,
+            )?;
+            let mut file = std::fs::File::from(fd);
+            file.write_all(value.as_bytes())?;
+            // Sealed, the tool reads exactly what we wrote: nobody who can open the path
+            // (same user, root) can change or truncate it in between.
+            rustix::fs::fcntl_add_seals(
+                &file,
+                SealFlags::WRITE | SealFlags::GROW | SealFlags::SHRINK | SealFlags::SEAL,
+            )?;
+            let fd = std::os::fd::OwnedFd::from(file);
+            let path = PathBuf::from(format!("/proc/{pid}/fd/{}", fd.as_raw_fd()));
+            // The path must open in another process; at least it must here.
+            std::fs::metadata(&path)?;
+            files.push((key.clone(), path, fd));
+        }
+        Ok(ContentFiles::Memory(files))
+    }
+
+    /// Writes each value to `<private dir>/<key>`: the behaviour before memfd, kept as the
+    /// fallback.
+    fn in_dir(content: &SecretContent) -> Result<ContentFiles, Error> {
         let io = |what: &str, error: std::io::Error| {
             Error::new(ErrorKind::Io, format!("{what} for secret content: {error}"))
         };
@@ -248,9 +359,9 @@ impl ContentFiles {
                 Err(error) => return Err(io("could not create a private directory", error)),
             }
         };
-        let files = ContentFiles { dir };
+        let files = ContentFiles::Dir(dir.clone());
         for (key, value) in content {
-            let mut file = private_file(&files.dir.join(key))
+            let mut file = private_file(&dir.join(key))
                 .map_err(|error| io("could not create a file", error))?;
             file.write_all(value.as_bytes())
                 .map_err(|error| io("could not write a file", error))?;
@@ -258,16 +369,27 @@ impl ContentFiles {
         Ok(files)
     }
 
+    /// The path handed to the tool for `key`.
     fn path(&self, key: &str) -> PathBuf {
-        self.dir.join(key)
+        match self {
+            #[cfg(target_os = "linux")]
+            ContentFiles::Memory(files) => files
+                .iter()
+                .find(|(k, _, _)| k == key)
+                .map(|(_, path, _)| path.clone())
+                .unwrap_or_default(),
+            ContentFiles::Dir(dir) => dir.join(key),
+        }
     }
 }
 
 impl Drop for ContentFiles {
     fn drop(&mut self) {
-        // Best effort: a leftover file is readable by this user only, in a directory only this
-        // user can enter.
-        let _ = std::fs::remove_dir_all(&self.dir);
+        // Memory files go with their descriptors. A directory: best effort; a leftover file is
+        // readable by this user only, in a directory only this user can enter.
+        if let ContentFiles::Dir(dir) = self {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -412,6 +534,15 @@ impl Backend for HookTools {
         Self::secret_uri("secret-add", &shown, &String::from_utf8_lossy(&stdout))
     }
 
+    /// `secret-get --format=json`.
+    ///
+    /// Plaintext copies of the content: the tool's stdout as read from the pipe (every
+    /// allocation it grew through, and the read chunk) is zeroized once parsed, on success or
+    /// error. Not wiped: serde_json's internal scratch buffer, which holds each string that
+    /// has escapes (Juju's Go encoder escapes newlines, `<`, `>`, `&`: a PEM certificate goes
+    /// through it) and is freed as is when parsing ends; the kernel's pipe buffer; and the
+    /// returned map, a plain [`SecretContent`] owned by the caller ([`crate::Databag::join`]
+    /// zeroizes the values of the maps its resolver returns; other callers wipe theirs).
     fn secret_get(&self, secret: &SecretRef, fetch: Fetch) -> Result<SecretContent, Error> {
         self.json("secret-get", args::secret_get(secret, fetch))
     }
@@ -689,28 +820,100 @@ mod tests {
         assert!(serde_json::from_str::<IdList>("7").is_err());
     }
 
-    #[test]
-    fn content_files_are_private_and_removed() {
-        let content = SecretContent::from([
+    fn content() -> SecretContent {
+        SecretContent::from([
             ("password".to_owned(), "s3cret-value".to_owned()),
             ("username".to_owned(), "relation-0".to_owned()),
-        ]);
-        let files = ContentFiles::write(&content).expect("write");
+        ])
+    }
+
+    #[test]
+    fn content_files_in_a_dir_are_private_and_removed() {
+        let files = ContentFiles::in_dir(&content()).expect("write");
         let path = files.path("password");
         assert_eq!(
             std::fs::read_to_string(&path).expect("read"),
             "s3cret-value"
         );
+        let ContentFiles::Dir(dir) = &files else {
+            panic!("in_dir writes a directory");
+        };
+        let dir = dir.clone();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
             assert_eq!(mode(&path), 0o600);
-            assert_eq!(mode(&files.dir), 0o700);
+            assert_eq!(mode(&dir), 0o700);
         }
-        let dir = files.dir.clone();
         drop(files);
         assert!(!dir.exists(), "{}", dir.display());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn content_files_on_linux_are_sealed_memory_files_named_by_pid() {
+        let files = ContentFiles::write(&content()).expect("write");
+        assert!(matches!(files, ContentFiles::Memory(_)), "memfd available");
+        let path = files.path("password");
+        let prefix = format!("/proc/{}/fd/", std::process::id());
+        assert!(path.starts_with(&prefix), "{}", path.display());
+        let target = std::fs::read_link(&path).expect("readlink");
+        assert!(
+            target
+                .to_string_lossy()
+                .starts_with("/memfd:databag-secret"),
+            "{}",
+            target.display()
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            "s3cret-value"
+        );
+        // Sealed: opening the path for writing works, writing does not.
+        let mut writer = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .expect("open");
+        assert!(writer.write_all(b"x").is_err(), "sealed against writes");
+        assert_eq!(
+            std::fs::read_to_string(files.path("username")).expect("read"),
+            "relation-0"
+        );
+    }
+
+    #[test]
+    fn growing_the_stdout_buffer_wipes_the_old_allocation() {
+        let mut buffer = Vec::with_capacity(8);
+        buffer.extend_from_slice(b"hunter2!");
+        let old = grow(&mut buffer, 5);
+        assert_eq!(buffer, b"hunter2!", "moved over");
+        assert!(buffer.capacity() >= 13);
+        assert_eq!(old, [0u8; 8], "every byte the old allocation held is zero");
+    }
+
+    #[test]
+    fn stdout_is_read_whole_through_many_chunks_and_growths() {
+        // A reader that hands out 7 bytes at a time: many chunks, several growths.
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(out.len()).min(7);
+                out[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let text: Vec<u8> = (0..20_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        let read = read_wiping(Trickle(&text)).expect("read");
+        assert_eq!(read.as_slice(), text.as_slice());
+        let content: SecretContent = parse_json(
+            "secret-get",
+            Vec::new(),
+            &read_wiping(&br#"{"password": "pw"}"#[..]).expect("read"),
+        )
+        .expect("parses");
+        assert_eq!(content["password"], "pw");
     }
 
     #[test]

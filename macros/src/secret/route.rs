@@ -198,7 +198,8 @@ pub fn resolve_object(
                 ));
             }
         };
-        let Some(content) = resolver.resolve(&uri)? else {
+        // Zeroized once the fields have their copies, or on an early return.
+        let Some(content) = resolver.resolve(&uri)?.map(super::wipe::WipedContent::new) else {
             return Err(Error::new(
                 at,
                 ErrorKind::SecretMissing {

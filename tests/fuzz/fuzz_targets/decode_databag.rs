@@ -2,7 +2,10 @@
 //! becomes one databag entry (so JSON, broken JSON, odd keys and odd URIs all reach the
 //! decoders), and every successful decode must encode again without panicking. Whenever the
 //! derive's fast path answers, the checked path must answer the same (tests/tests/fast_path.rs
-//! states the same property with proptest).
+//! states the same property with proptest). The whole input is also tried as one JSON value
+//! (the `requests` of a v1 provider databag), so that libFuzzer's mutations reach the JSON
+//! readers directly: numbers beyond `f64`, surrogate escapes, deep nesting in skipped values
+//! (`seeds/edge-*` start it there).
 #![no_main]
 
 use databag::{Bag, Databag, MapResolver, SecretContent, SecretUri, Versioned};
@@ -62,4 +65,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(provider) = ProviderAppData::join(&bag, &mut secrets) {
         let _ = provider.split();
     }
+    let json = Bag::from([
+        ("version".to_owned(), "v1".to_owned()),
+        ("requests".to_owned(), String::from_utf8_lossy(data).into_owned()),
+    ]);
+    paths_agree::<v1::ProviderAppData>(&json, &resolver(&json));
 });

@@ -217,14 +217,20 @@ fn relation(state: &State, unit: &str, args: &Args) -> Result<RelationId, Refusa
     Ok(id)
 }
 
-/// Secret content from `key=value` and `key#file=PATH` arguments.
-fn content(items: &[String]) -> Result<SecretContent, Refusal> {
+/// Secret content from `key=value` and `key#file=PATH` arguments. Each file is recorded as
+/// found (`files.log`), so tests can tell an anonymous memory file from one on disk.
+fn content(dir: &Path, items: &[String]) -> Result<SecretContent, Refusal> {
     let mut content = SecretContent::new();
     for item in items {
         let (key, value) = item
             .split_once('=')
             .ok_or_else(|| usage(format!("key value {item:?} not valid")))?;
         let (key, value) = if let Some(key) = key.strip_suffix("#file") {
+            let target = std::fs::read_link(value)
+                .ok()
+                .map(|target| target.to_string_lossy().into_owned());
+            juju_emu::record_file(dir, value, target.as_deref())
+                .map_err(|error| fail(format!("juju_emu: {error}")))?;
             let value = std::fs::read_to_string(value)
                 .map_err(|error| fail(format!("reading secret content file: {error}")))?;
             (key, value)
@@ -371,7 +377,7 @@ fn dispatch(
                 &["label", "owner", "description", "expire", "rotate"],
                 &[],
             )?;
-            let content = content(&args.positional)?;
+            let content = content(dir, &args.positional)?;
             let uri = state.secret_add(unit, &content, args.value("label"), owner_of(&args)?)?;
             Ok(format!("{uri}\n"))
         }
@@ -427,7 +433,7 @@ fn dispatch(
             let content = if items.is_empty() {
                 None
             } else {
-                Some(content(items)?)
+                Some(content(dir, items)?)
             };
             state.secret_set(unit, uri, content.as_ref(), args.value("label"))?;
             Ok(String::new())
