@@ -117,6 +117,7 @@ mod provider;
 mod refusal;
 mod requirer;
 mod secrets;
+mod trust;
 
 use std::fmt;
 
@@ -125,7 +126,8 @@ pub use interface::{Interface, RequestId, RequestIdError, excerpt};
 pub use profile::WriterProfile;
 pub use provider::{Cleanup, Grant, Policy, PolicyError, Provider, Reconciled, Reply};
 pub use refusal::{Refusal, status_codes};
-pub use requirer::{Answers, Requirer, WireVersion};
+pub use requirer::{Answers, Problem, Requirer, WireVersion};
+pub use trust::BINDINGS_KEY;
 
 /// How important a log line is (Juju's `juju-log` levels).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
