@@ -38,6 +38,12 @@ struct World {
 
 impl World {
     fn new(apps: &[App]) -> Self {
+        Self::with(apps, |_| {})
+    }
+
+    /// As [`World::new`], with `more` adding to the model before it starts (another provider
+    /// app, related after the requirer apps).
+    fn with(apps: &[App], more: impl FnOnce(&mut State)) -> Self {
         let mut state = State::new(UUID);
         state.add_app("valkey", 2);
         for (number, (app, _, _)) in apps.iter().enumerate() {
@@ -45,6 +51,7 @@ impl World {
             let related = state.relate(app, "cache", "valkey", "valkey-client");
             assert_eq!(related as usize, number);
         }
+        more(&mut state);
         let dir = tempfile::tempdir().expect("tempdir");
         let model = EmuModel::new(dir.path(), Path::new(EMULATOR), &state).expect("model");
         let world = World {
@@ -934,4 +941,373 @@ fn charms_manage_users_on_a_real_server() {
     assert!(set(&mut v1, "app:k").is_err(), "its session was closed");
     assert_eq!(set(&mut v0, "legacy:k"), Ok(()), "the neighbour works on");
     world.assert_no_leaks();
+}
+
+/// Writes `pairs` into the app databag `provider` (its leader unit `<provider>/0`) holds on
+/// relation `number`, as a hostile provider would.
+fn provider_writes(world: &World, provider: &str, number: u32, pairs: &[(&str, &str)]) {
+    let update: BagUpdate = pairs
+        .iter()
+        .map(|(key, value)| ((*key).to_owned(), Some((*value).to_owned())))
+        .collect();
+    let relation = RelationId::new("valkey-client", number);
+    world.model.update(|state| {
+        state
+            .relation_set(&format!("{provider}/0"), &relation, true, &update)
+            .expect("provider write")
+    });
+}
+
+/// What `unit` keeps of relation `number`: the workload's connections and the diff memory
+/// (`data` in its unit databag, PROTOCOL.md §6).
+fn kept(world: &World, unit: &str, number: u32) -> (Value, Option<String>) {
+    let connections =
+        world.read(unit, "valkey-connections.json")[format!("cache:{number}")].clone();
+    let memory = world
+        .model
+        .state()
+        .unit_bag(number, unit)
+        .and_then(|bag| bag.get("data").cloned());
+    (connections, memory)
+}
+
+/// The provider is untrusted input, and under Juju a unit in hook error runs no other hook
+/// (on any relation) until an operator resolves it (juju `worker/uniter/operation/runhook.go`:
+/// a failed hook leaves the unit in error state). So bad provider data that crashes the
+/// reference requirer (PROTOCOL.md §17: `requests` not JSON, `tls: "True"` in the tls secret,
+/// an unanchored `xsecret:abc` under `secret-user`, §11.1, §11.2, §16) must not fail our hook:
+/// it is logged, and each request keeps its last good answer (its diff memory untouched,
+/// its secrets read at the revision the unit tracks: ops `_ModelBackend.secret_get` without
+/// `--refresh`, juju `worker/uniter/runner/jujuc/secret-get.go`); good responses next to a
+/// bad one still go through. Failed before: each of these failed the hook.
+#[test]
+fn a_hostile_provider_never_fails_the_requirers_hook() {
+    let world = World::new(&[("app", "v1", &["app:*", "jobs:*"])]);
+    world.relate(0, "app");
+    let responses = world.responses(0);
+    let (first, second) = (ids(&responses)[0].clone(), ids(&responses)[1].clone());
+    let original = world.bag(0, "valkey")["requests"].clone();
+    let edited = |edit: &dyn Fn(&mut Value)| {
+        let mut list: Value = serde_json::from_str(&original).expect("json");
+        edit(&mut list);
+        list.to_string()
+    };
+    let changed = || {
+        for unit in units("app") {
+            world.hook(&unit, "cache-relation-changed", 0);
+        }
+    };
+    let before: Vec<_> = units("app").iter().map(|u| kept(&world, u, 0)).collect();
+
+    // `requests` is not JSON: every request keeps its last good answer.
+    provider_writes(&world, "valkey", 0, &[("requests", "[{\"resource\": oops")]);
+    changed();
+    assert!(
+        world.output_contains("WARNING relation cache:0: provider data: requests: not a JSON list")
+    );
+    for (unit, before) in units("app").iter().zip(&before) {
+        assert_eq!(&kept(&world, unit, 0), before, "{unit}");
+    }
+
+    // An unanchored URI in the first response; the second moves: it follows, the first stays.
+    let requests = edited(&|list| {
+        list[0]["secret-user"] = json!("xsecret:abc");
+        list[1]["endpoints"] = json!("10.0.0.9:6379");
+    });
+    provider_writes(&world, "valkey", 0, &[("requests", &requests)]);
+    changed();
+    assert!(world.output_contains(&format!("requests[0] (request {first}): does not decode")));
+    for (unit, (connections, memory)) in units("app").iter().zip(&before) {
+        assert_eq!(
+            world.connection(unit, 0, &first),
+            connections[&first],
+            "{unit}"
+        );
+        let moved = world.connection(unit, 0, &second);
+        assert_eq!(moved["endpoints"], "10.0.0.9:6379", "{unit}");
+        assert_eq!(moved["password"], connections[&second]["password"]);
+        let memory: Value = serde_json::from_str(memory.as_deref().expect("memory")).expect("json");
+        let now: Value =
+            serde_json::from_str(&kept(&world, unit, 0).1.expect("memory")).expect("json");
+        assert_eq!(
+            now[&first], memory[&first],
+            "{unit}: no bad data in the diff memory"
+        );
+        assert_eq!(now[&second]["endpoints"], "10.0.0.9:6379");
+    }
+
+    // A response that does not decode (`endpoints` a number): the last good one stays.
+    let requests = edited(&|list| list[1]["endpoints"] = json!(5));
+    provider_writes(&world, "valkey", 0, &[("requests", &requests)]);
+    changed();
+    assert!(world.output_contains(&format!("requests[1] (request {second}): does not decode")));
+    for unit in units("app") {
+        assert_eq!(
+            world.connection(&unit, 0, &second)["endpoints"],
+            "10.0.0.9:6379"
+        );
+    }
+
+    // The provider recovers; then puts `tls: "True"` in a new revision of the tls secret.
+    provider_writes(&world, "valkey", 0, &[("requests", &original)]);
+    changed();
+    let before: Vec<_> = units("app").iter().map(|u| kept(&world, u, 0)).collect();
+    assert_eq!(before[0].0[&first]["endpoints"], "10.0.0.1:6379");
+    let tls_uri = responses[0]["secret-tls"].as_str().expect("tls").to_owned();
+    let tls = |value: &str| {
+        let content = databag::SecretContent::from([("tls".to_owned(), value.to_owned())]);
+        world.model.update(|state| {
+            state
+                .secret_set("valkey/0", &tls_uri, Some(&content), None)
+                .expect("new revision")
+        });
+    };
+    tls("True");
+    for unit in units("app") {
+        let hook = Hook::new(&unit, "secret-changed")
+            .var("JUJU_SECRET_ID", &tls_uri)
+            .var("JUJU_SECRET_LABEL", &format!("cache.0.{first}.tls.secret"));
+        let run = world.run(&hook, &unit, true);
+        assert!(run.success, "{unit}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("secret group `tls`, key `tls`")
+                && run.stderr.contains("keeping the last good answer")
+                && !run.stderr.contains("authentication_updated"),
+            "{}",
+            run.stderr
+        );
+        world.hook(&unit, "cache-relation-changed", 0);
+    }
+    for (unit, before) in units("app").iter().zip(&before) {
+        assert_eq!(&kept(&world, unit, 0), before, "{unit}");
+        let (tracked, _) = world
+            .model
+            .state()
+            .consumer(unit, &tls_uri)
+            .expect("consumer");
+        assert_eq!(tracked, 1, "{unit}: the bad revision is not tracked");
+    }
+    // Fixed by the provider: the next revision is read and tracked.
+    tls("false");
+    for unit in units("app") {
+        let hook = Hook::new(&unit, "secret-changed")
+            .var("JUJU_SECRET_ID", &tls_uri)
+            .var("JUJU_SECRET_LABEL", &format!("cache.0.{first}.tls.secret"));
+        assert!(world.run(&hook, &unit, true).success);
+        let (tracked, _) = world
+            .model
+            .state()
+            .consumer(&unit, &tls_uri)
+            .expect("consumer");
+        assert_eq!(tracked, 3, "{unit}");
+        assert_eq!(world.connection(&unit, 0, &first)["tls"], false);
+    }
+    world.assert_no_leaks();
+}
+
+/// Confused deputy (PROTOCOL.md §11.3, §11.4). Juju lets a consumer read every secret granted
+/// to its application, whatever relation the grant came through, and `secret-get URI --label L`
+/// moves the consumer label of `URI` to `L`, or sets the owner label of a secret the caller's
+/// application owns (juju `apiserver/facades/agent/secretsmanager/secrets.go`:
+/// `getSecretContent`, `getConsumedRevision`, `updateLabelForAppOwnedOrUnitOwnedSecret`;
+/// ops `_ModelBackend.secret_get` passes `--label`). Provider `evil` (relation 1) names the
+/// user secret `valkey` granted us on relation 0, then a secret `app` owns: neither is read
+/// nor relabelled, and relation 1 gets no password; `evil`'s own secret then goes through.
+/// A response to a request `app` never sent is ignored by the leader. Failed before: relation
+/// 1 got `valkey`'s password, and the consumer label moved.
+#[test]
+fn a_provider_naming_another_relations_secret_gets_nothing() {
+    let world = World::with(&[("app", "v1", &["app:*"])], |state| {
+        state.add_app("evil", 1);
+        assert_eq!(state.relate("app", "cache", "evil", "valkey-client"), 1);
+    });
+    world.relate(0, "app");
+    let responses = world.responses(0);
+    let id = ids(&responses).remove(0);
+    let theirs = responses[0]["secret-user"]
+        .as_str()
+        .expect("uri")
+        .to_owned();
+    let password = world.connection("app/0", 0, &id)["password"].clone();
+    assert!(password.is_string());
+    for unit in units("app") {
+        world.hook(&unit, "cache-relation-created", 1);
+    }
+    let requests: Value = serde_json::from_str(&world.bag(1, "app")["requests"]).expect("json");
+    let ours = requests[0]["request-id"].as_str().expect("id").to_owned();
+    let salt = requests[0]["salt"].as_str().expect("salt").to_owned();
+    let answer = |uri: &str| {
+        let response = json!({"resource": "app:*", "request-id": ours, "salt": salt,
+            "endpoints": "203.0.113.9:6379", "secret-user": uri});
+        let stray = json!({"resource": "app:*", "request-id": "neverSent1", "salt": "s",
+            "endpoints": "203.0.113.9:6379"});
+        let data = json!({&ours: {"resource": "app:*", "request-id": ours, "salt": salt},
+            "neverSent1": {"resource": "app:*", "request-id": "neverSent1", "salt": "s"}});
+        provider_writes(
+            &world,
+            "evil",
+            1,
+            &[
+                ("version", "v1"),
+                ("requests", &json!([response, stray]).to_string()),
+                ("data", &data.to_string()),
+            ],
+        );
+        for unit in units("app") {
+            world.hook(&unit, "cache-relation-changed", 1);
+        }
+    };
+    let label = format!("cache.0.{id}.user.secret");
+
+    answer(&theirs);
+    for unit in units("app") {
+        assert!(
+            world.connection(&unit, 1, &ours).is_null(),
+            "{unit} got a password"
+        );
+        let consumer = world
+            .model
+            .state()
+            .consumer(&unit, &theirs)
+            .expect("consumer");
+        assert_eq!(
+            consumer.1.as_deref(),
+            Some(label.as_str()),
+            "{unit}: not relabelled"
+        );
+        assert_eq!(world.connection(&unit, 0, &id)["password"], password);
+    }
+    assert!(world.output_contains(&format!("was delivered as {label}")));
+    assert!(world.output_contains("neverSent1): answers a request this application never sent"));
+
+    // A secret `app` owns.
+    let content = databag::SecretContent::from([
+        ("username".to_owned(), "own".to_owned()),
+        ("password".to_owned(), "app-owned-secret-value".to_owned()),
+    ]);
+    let owned = world.model.update(|state| {
+        state
+            .secret_add(
+                "app/0",
+                &content,
+                Some("mine"),
+                databag::juju::SecretOwner::Application,
+            )
+            .expect("secret-add")
+    });
+    answer(&owned);
+    assert!(world.output_contains("is a secret this application owns"));
+    let secret = world
+        .model
+        .state()
+        .secrets()
+        .into_iter()
+        .find(|s| s.uri == owned);
+    assert_eq!(
+        secret.and_then(|s| s.label).as_deref(),
+        Some("mine"),
+        "not relabelled"
+    );
+    let file = world.read("app/0", "valkey-connections.json")["cache:1"].to_string();
+    assert!(
+        !file.contains("app-owned-secret-value") && !file.contains(password.as_str().expect("pw"))
+    );
+
+    // What is evil's own goes through.
+    let content = databag::SecretContent::from([
+        ("username".to_owned(), "evil-user".to_owned()),
+        ("password".to_owned(), "evil-password".to_owned()),
+    ]);
+    let own = world.model.update(|state| {
+        let uri = state
+            .secret_add(
+                "evil/0",
+                &content,
+                None,
+                databag::juju::SecretOwner::Application,
+            )
+            .expect("secret-add");
+        state.secret_grant("evil/0", &uri, 1, None).expect("grant");
+        uri
+    });
+    answer(&own);
+    for unit in units("app") {
+        assert_eq!(
+            world.connection(&unit, 1, &ours)["password"],
+            "evil-password"
+        );
+        assert_eq!(world.connection(&unit, 0, &id)["password"], password);
+    }
+}
+
+/// A provider that replaces the secret of a request (a new URI for the same request, under
+/// the same owner label scheme, PROTOCOL.md §11.4) is followed: Juju keeps our consumer label
+/// on the old secret (juju `apiserver/facades/agent/secretsmanager/secrets.go`; the emulator
+/// refuses a consumer label twice), so the new one is read by URI. Only for the same relation
+/// and request: the first request's old secret named under the second request is refused, and
+/// the second keeps its last good answer. Failed before: the second request was handed the
+/// first one's password.
+#[test]
+fn a_replaced_secret_is_followed_only_for_its_own_request() {
+    let world = World::new(&[("app", "v1", &["app:*", "jobs:*"])]);
+    world.relate(0, "app");
+    let responses = world.responses(0);
+    let (first, second) = (ids(&responses)[0].clone(), ids(&responses)[1].clone());
+    let old = responses[0]["secret-user"]
+        .as_str()
+        .expect("uri")
+        .to_owned();
+    let first_password = world.connection("app/0", 0, &first)["password"].clone();
+    let second_password = world.connection("app/0", 0, &second)["password"].clone();
+    let content = databag::SecretContent::from([
+        ("username".to_owned(), format!("relation-0-{first}")),
+        (
+            "password".to_owned(),
+            "a-replacement-password-of-32-chr".to_owned(),
+        ),
+    ]);
+    let new = world.model.update(|state| {
+        let uri = state
+            .secret_add(
+                "valkey/0",
+                &content,
+                None,
+                databag::juju::SecretOwner::Application,
+            )
+            .expect("secret-add");
+        state
+            .secret_grant("valkey/0", &uri, 0, None)
+            .expect("grant");
+        uri
+    });
+    let mut list = Value::Array(responses.clone());
+    list[0]["secret-user"] = json!(new);
+    provider_writes(&world, "valkey", 0, &[("requests", &list.to_string())]);
+    for unit in units("app") {
+        world.hook(&unit, "cache-relation-changed", 0);
+        let connection = world.connection(&unit, 0, &first);
+        assert_eq!(
+            connection["password"], "a-replacement-password-of-32-chr",
+            "{unit}"
+        );
+    }
+    assert!(world.output_contains(&format!(
+        "label cache.0.{first}.user.secret names an older secret"
+    )));
+
+    // The first request's old secret, named under the second request: refused.
+    list[1]["secret-user"] = json!(old);
+    provider_writes(&world, "valkey", 0, &[("requests", &list.to_string())]);
+    for unit in units("app") {
+        world.hook(&unit, "cache-relation-changed", 0);
+        assert_eq!(
+            world.connection(&unit, 0, &second)["password"],
+            second_password,
+            "{unit}"
+        );
+    }
+    assert_ne!(first_password, second_password);
+    assert!(world.output_contains(&format!(
+        "requests[1] (request {second}): secret `user`: {old} was delivered as cache.0.{first}.user.secret"
+    )));
 }

@@ -1151,3 +1151,95 @@ fn update_all_updates_every_relation_when_one_fails() {
     assert!(reports[1].written_keys.is_empty());
     assert_eq!(endpoints(0).as_deref(), Some("10.0.0.7:6379"));
 }
+
+/// A unit that read its relations before secret bindings existed (an upgrade: no
+/// `databag::relation::BINDINGS_KEY` in its Juju charm state) rebuilds them from the URIs its
+/// diff memories hold (PROTOCOL.md §6), so a provider on another relation naming relation 0's
+/// user secret (granted to this app, readable by URI: juju
+/// `apiserver/facades/agent/secretsmanager/secrets.go`, `canRead`) is refused at once: `read`
+/// succeeds, reports the problem in `Answers::problems`, and returns no password. Failed
+/// before: the read returned relation 0's password on relation 1.
+#[test]
+fn an_upgraded_unit_binds_the_secrets_its_memories_name() {
+    let mut state = State::new(UUID);
+    state.add_app("app", 2);
+    state.add_app("valkey", 2);
+    state.add_app("evil", 1);
+    assert_eq!(state.relate("app", "cache", "valkey", "valkey-client"), 0);
+    assert_eq!(state.relate("app", "cache", "evil", "valkey-client"), 1);
+    let model = Model::new(state);
+    request(&model, "app/0", 0, &["app:*"], WireVersion::V1);
+    let mut store = MemoryUserStore::new();
+    reconcile(&model, &mut store, 0);
+    let answers = read(&model, "app/1", 0, WireVersion::V1);
+    let password = answers.responses[0].password.clone().expect("password");
+    assert!(answers.problems.is_empty(), "{:?}", answers.problems);
+    let user_uri = answers.responses[0].secret_user.clone().expect("uri");
+    // As before the upgrade: no bindings in the unit's charm state.
+    let app = model.unit("app/1");
+    assert!(
+        app.state_get(databag::relation::BINDINGS_KEY)
+            .expect("state-get")
+            .is_some()
+    );
+    app.state_set(databag::relation::BINDINGS_KEY, None)
+        .expect("state-delete");
+
+    request(&model, "app/0", 1, &["app:*"], WireVersion::V1);
+    let ours = model.state().app_bag(1, "app").cloned().expect("requests");
+    let requests: serde_json::Value = serde_json::from_str(&ours["requests"]).expect("json");
+    let mut response = requests[0].clone();
+    let id = response["request-id"].as_str().expect("id").to_owned();
+    response["endpoints"] = "203.0.113.9:6379".into();
+    response["secret-user"] = user_uri.as_str().into();
+    let data = serde_json::json!({ &id: requests[0].clone() });
+    let update = BagUpdate::from([
+        ("version".to_owned(), Some("v1".to_owned())),
+        (
+            "requests".to_owned(),
+            Some(serde_json::json!([response]).to_string()),
+        ),
+        ("data".to_owned(), Some(data.to_string())),
+    ]);
+    model
+        .unit("evil/0")
+        .write_app(&client(1), &update)
+        .expect("evil writes");
+    let lines = Lines(RefCell::new(Vec::new()));
+    let answers = Requirer::new(&app, "cache")
+        .with_log(lines.sink())
+        .read(&cache(1))
+        .expect("a hostile provider does not fail the read");
+    assert!(
+        answers
+            .responses
+            .iter()
+            .all(|r| r.password.as_ref() != Some(&password)),
+        "relation 0's password handed out on relation 1"
+    );
+    assert!(answers.responses.is_empty());
+    assert_eq!(answers.problems.len(), 1, "{:?}", answers.problems);
+    let problem = &answers.problems[0];
+    assert_eq!(problem.key, "requests[0]");
+    assert_eq!(problem.request_id.as_deref(), Some(id.as_str()));
+    assert!(
+        problem.message.contains("was delivered as cache.0."),
+        "{problem}"
+    );
+    assert!(
+        lines
+            .all()
+            .iter()
+            .any(|l| l.starts_with("WARNING relation cache:1: provider data: requests[0]")),
+        "{:?}",
+        lines.all()
+    );
+    let (_, label) = model
+        .state()
+        .consumer("app/1", user_uri.as_str())
+        .expect("consumer");
+    assert!(
+        label.is_some_and(|l| l.starts_with("cache.0.")),
+        "not relabelled"
+    );
+}

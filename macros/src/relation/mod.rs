@@ -117,6 +117,7 @@ mod provider;
 mod refusal;
 mod requirer;
 mod secrets;
+mod trust;
 
 use std::fmt;
 
@@ -127,7 +128,8 @@ pub use provider::{
     Cleanup, DEFAULT_REQUEST_LIMIT, Grant, Policy, PolicyError, Provider, Reconciled, Reply,
 };
 pub use refusal::{Refusal, status_codes};
-pub use requirer::{Answers, Requirer, WireVersion};
+pub use requirer::{Answers, Problem, Requirer, WireVersion};
+pub use trust::BINDINGS_KEY;
 
 /// How important a log line is (Juju's `juju-log` levels).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,6 +1,8 @@
 //! The requirer flow of the data-interfaces protocol (the application charm's side,
 //! PROTOCOL.md §4.1, §5.1, §6, §7, §11.4, §12, §14).
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::marker::PhantomData;
 
 use super::answer::without_nulls;
@@ -8,9 +10,11 @@ use super::events::{
     Event, Status, response_events, status_events, status_memory, statuses_of, watched_keys,
 };
 use super::interface::{
-    Interface, RequestId, excerpt, list_at, object_of, text_at, typed, v0_request, v0_response,
+    Interface, RequestId, bounded, excerpt, list_at, object_of, text_at, typed, v0_request,
+    v0_response,
 };
 use super::profile::WriterProfile;
+use super::trust::{Trust, secret_uris};
 use super::{FlowError, Level, Log, random_alphanumeric, stderr_log};
 use crate::juju::{Backend, BagOf, BagUpdate, Fetch, RelationId, SecretRef};
 use crate::secret::{SecretLabel, label_v0, label_v1};
@@ -55,6 +59,35 @@ pub struct Answers<I: Interface> {
     pub events: Vec<Event>,
     /// The statuses the provider raises on the relation.
     pub statuses: Vec<Status>,
+    /// What was wrong with the provider's data: each one logged as a warning, none failing
+    /// the hook (see [`Requirer::read`]). Empty when the provider behaves.
+    pub problems: Vec<Problem>,
+}
+
+/// Something wrong with the provider's data, found by [`Requirer::read`]: the provider is
+/// untrusted input, so this is logged and reported, never a hook failure.
+///
+/// Display: `requests[1] (request 836763deea236532): secret `user`: ...`. Peer text appears
+/// only as a short escaped excerpt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Where in the provider's app databag: a key (`requests`, `data`, `status`), one response
+    /// (`requests[1]`), or `v0 answer` for the flat v0 databag.
+    pub key: String,
+    /// The request the problem is about, when known.
+    pub request_id: Option<String>,
+    /// What is wrong, and what the requirer did instead (ignored the response, kept the last
+    /// good answer, refused a secret).
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.request_id {
+            Some(id) => write!(f, "{} (request {id}): {}", self.key, self.message),
+            None => write!(f, "{}: {}", self.key, self.message),
+        }
+    }
 }
 
 impl<I: Interface> Answers<I> {
@@ -70,6 +103,20 @@ impl<I: Interface> Answers<I> {
 type ResourceCheck<'a> = Box<dyn Fn(&str) -> Result<(), String> + 'a>;
 
 /// The requirer side of a data-interfaces relation for one hook.
+///
+/// The provider is untrusted input. Under Juju a unit in hook error runs no other hook until
+/// the error is resolved, so a hostile or broken provider must not fail the requirer's hook:
+///
+/// | cause | outcome of [`Requirer::read`] / [`Requirer::on_secret_changed`] |
+/// |---|---|
+/// | a hook tool fails (Juju error: relation-get, secret-get incl. not found / not granted, secret-ids, state-get/set, relation-set) | `Err`: the hook fails; Juju retries it and it converges |
+/// | the provider's data is bad (`requests` or `data` not JSON, a response or secret content that does not decode) | `Ok`, a warning and a [`Problem`]; the request keeps its last good answer |
+/// | a response to a request we never sent (known to the leader only), or with an invalid or repeated id | `Ok`, a warning and a [`Problem`]; the response is ignored |
+/// | a secret URI we own, or one first delivered for another relation, request or group | `Ok`, a warning and a [`Problem`]; the secret is neither read nor relabelled |
+///
+/// Secret values never reach a databag: the last good answer is the diff memory's plaintext
+/// and URIs, its secrets read again at the revision this unit tracks; which label each secret
+/// URI was first read under is kept in this unit's Juju charm state.
 pub struct Requirer<'a, I: Interface> {
     backend: &'a dyn Backend,
     endpoint: String,
@@ -295,6 +342,21 @@ impl<'a, I: Interface> Requirer<'a, I> {
     /// relation-changed (every unit): reads the provider's answers, resolves their secrets
     /// (as consumer, under the reference's labels, tracking the latest revision) and reports
     /// what changed since the last read, remembered in this unit's `data` (§6).
+    ///
+    /// The provider is untrusted input, and one relation in hook error stalls every other
+    /// relation of the unit (Juju runs no other hook until it is resolved), so:
+    ///
+    /// | what | outcome |
+    /// |---|---|
+    /// | a hook tool fails (`relation-get`, `secret-get`, `secret-ids`, `state-get`, ...), including a secret that is not found or not granted | `Err`: the hook fails, Juju retries it |
+    /// | `requests` or `data` not JSON, a response that does not decode (`tls: "True"`, `xsecret:abc`), a secret content that does not decode | `Ok`: a warning, a [`Problem`]; the request keeps its last good answer |
+    /// | a response with an invalid or repeated request id, or (leader) one this application never sent | `Ok`: a warning, a [`Problem`]; the response is ignored |
+    /// | a secret URI this application owns, or one bound to another relation, request or group | `Ok`: a warning, a [`Problem`]; not read, not relabelled; the request keeps its last good answer |
+    ///
+    /// The last good answer of a request is its entry of the diff memory (plaintext and secret
+    /// URIs only) with its secrets read again at the revision this unit tracks: a secret's new
+    /// revision is tracked (`--refresh`) only once its content decoded. The diff memory keeps
+    /// a request's entry until a good answer replaces it.
     pub fn read(&mut self, relation: &RelationId) -> Result<Answers<I>, FlowError> {
         let context = format!("relation {relation}");
         let provider = self
@@ -312,20 +374,29 @@ impl<'a, I: Interface> Requirer<'a, I> {
             .map_err(|error| {
                 FlowError::juju(format!("{context}: reading our unit databag"), error)
             })?;
-        let statuses = match statuses_of(&provider) {
+        let mut answers = Answers {
+            relation: relation.clone(),
+            responses: Vec::new(),
+            events: Vec::new(),
+            statuses: Vec::new(),
+            problems: Vec::new(),
+        };
+        answers.statuses = match statuses_of(&provider) {
             Ok(statuses) => statuses,
             Err(error) => {
-                self.log(
-                    Level::Warning,
-                    &format!(
-                        "{context}: the provider's statuses are unreadable: {}",
-                        excerpt(&error.to_string())
+                self.problem(
+                    &mut answers,
+                    "status",
+                    None,
+                    format!(
+                        "unreadable, ignored: {}",
+                        bounded(&error.to_string(), 160, true)
                     ),
                 );
                 Vec::new()
             }
         };
-        for status in &statuses {
+        for status in &answers.statuses {
             self.log(
                 Level::Warning,
                 &format!(
@@ -350,16 +421,24 @@ impl<'a, I: Interface> Requirer<'a, I> {
                 Object::new()
             }
         };
-        let mut answers = Answers {
-            relation: relation.clone(),
-            responses: Vec::new(),
-            events: Vec::new(),
-            statuses,
-        };
+        let mut trust = Trust::default();
         let remembered = match self.version {
-            WireVersion::V1 => self.read_v1(relation, &provider, memory.clone(), &mut answers)?,
-            WireVersion::V0 => self.read_v0(relation, &provider, memory.clone(), &mut answers)?,
+            WireVersion::V1 => self.read_v1(
+                relation,
+                &provider,
+                memory.clone(),
+                &mut answers,
+                &mut trust,
+            )?,
+            WireVersion::V0 => self.read_v0(
+                relation,
+                &provider,
+                memory.clone(),
+                &mut answers,
+                &mut trust,
+            )?,
         };
+        trust.save(self.backend, &context)?;
         let Some(mut remembered) = remembered else {
             return Ok(answers);
         };
@@ -397,6 +476,67 @@ impl<'a, I: Interface> Requirer<'a, I> {
         Ok(answers)
     }
 
+    /// Logs a problem of the provider's data as a warning and reports it.
+    fn problem(
+        &mut self,
+        answers: &mut Answers<I>,
+        key: &str,
+        request_id: Option<&str>,
+        message: String,
+    ) {
+        let problem = Problem {
+            key: key.to_owned(),
+            request_id: request_id.map(str::to_owned),
+            message,
+        };
+        self.log(
+            Level::Warning,
+            &format!("relation {}: provider data: {problem}", answers.relation),
+        );
+        answers.problems.push(problem);
+    }
+
+    /// The request ids of our own requests on `relation`, when this unit can tell: the
+    /// leader reads them in our app databag; other units cannot (Juju lets only the leader
+    /// read its application's databag) and get `None`.
+    fn sent_ids(&mut self, relation: &RelationId) -> Result<Option<BTreeSet<String>>, FlowError> {
+        let context = format!("relation {relation}");
+        let leader = self
+            .backend
+            .is_leader()
+            .map_err(|error| FlowError::juju(format!("{context}: checking leadership"), error))?;
+        if !leader {
+            return Ok(None);
+        }
+        let local = self
+            .backend
+            .read(relation, &BagOf::LocalApp)
+            .map_err(|error| {
+                FlowError::juju(format!("{context}: reading our app databag"), error)
+            })?;
+        let Some(text) = local.get("requests") else {
+            return Ok(Some(BTreeSet::new()));
+        };
+        match serde_json::from_str::<Value>(text) {
+            Ok(Value::Array(items)) => Ok(Some(
+                items
+                    .iter()
+                    .filter_map(|item| item.get("request-id")?.as_str().map(str::to_owned))
+                    .collect(),
+            )),
+            _ => {
+                self.log(
+                    Level::Warning,
+                    &format!(
+                        "{context}: our own `requests` are not a JSON list; not checking the \
+                         provider's request ids"
+                    ),
+                );
+                Ok(None)
+            }
+        }
+    }
+
     /// v1: responses resolved into `answers`; the new diff memory, or `None` when the
     /// reference would not compute diffs (no answer yet, or no `data`).
     fn read_v1(
@@ -405,63 +545,119 @@ impl<'a, I: Interface> Requirer<'a, I> {
         provider: &Bag,
         mut memory: Object,
         answers: &mut Answers<I>,
+        trust: &mut Trust,
     ) -> Result<Option<Object>, FlowError> {
         let context = format!("relation {relation}");
-        if provider.get("version").map(String::as_str) != Some("v1")
-            || !provider.contains_key("requests")
-        {
-            self.log(Level::Info, &format!("{context}: still waiting for data"));
-            return Ok(None);
-        }
-        let databag =
-            |error| FlowError::databag(format!("{context}: the provider's app databag"), error);
-        let plain = object_of(&I::ProviderV1::from_bag(provider).map_err(databag)?);
-        let mut valid = Vec::new();
-        for (index, response) in list_at(&plain, "requests").into_iter().enumerate() {
-            match RequestId::parse(text_at(&response, "request-id")) {
-                Ok(_) => valid.push(response),
-                Err(error) => self.log(
-                    Level::Warning,
-                    &format!("{context}: requests[{index}] skipped: {error}"),
-                ),
+        let raw = match provider.get("requests") {
+            Some(raw) if provider.get("version").map(String::as_str) == Some("v1") => raw,
+            _ => {
+                self.log(Level::Info, &format!("{context}: still waiting for data"));
+                return Ok(None);
+            }
+        };
+        let sent = self.sent_ids(relation)?;
+        let ours = |id: &str| sent.as_ref().is_none_or(|sent| sent.contains(id));
+        let items = match serde_json::from_str::<Value>(raw) {
+            Ok(Value::Array(items)) => Some(items),
+            _ => {
+                self.problem(
+                    answers,
+                    "requests",
+                    None,
+                    format!(
+                        "not a JSON list (\"{}\"); every request keeps its last good answer",
+                        excerpt(raw)
+                    ),
+                );
+                None
+            }
+        };
+        let mut order: Vec<String> = Vec::new();
+        let mut fresh: BTreeMap<String, Object> = BTreeMap::new();
+        let mut resolved: BTreeMap<String, I::Response> = BTreeMap::new();
+        for (index, item) in items.iter().flatten().enumerate() {
+            let key = format!("requests[{index}]");
+            let Value::Object(object) = item else {
+                self.problem(answers, &key, None, "not a JSON object; ignored".to_owned());
+                continue;
+            };
+            let id = match RequestId::parse(text_at(object, "request-id")) {
+                Ok(id) => id.to_string(),
+                Err(error) => {
+                    self.problem(answers, &key, None, format!("{error}; ignored"));
+                    continue;
+                }
+            };
+            if order.contains(&id) {
+                let message = "a second response to the same request; ignored".to_owned();
+                self.problem(answers, &key, Some(&id), message);
+                continue;
+            }
+            if !ours(&id) {
+                let message = "answers a request this application never sent; ignored".to_owned();
+                self.problem(answers, &key, Some(&id), message);
+                continue;
+            }
+            order.push(id.clone());
+            let at = format!("{context}, {key} (request-id {id})");
+            match self.resolve_v1(relation, &id, object.clone(), Fetch::Peek, trust, &at)? {
+                Ok((plain, response)) => {
+                    fresh.insert(id.clone(), plain);
+                    resolved.insert(id, response);
+                }
+                Err(message) => {
+                    let message = format!("{message}; keeping the last good answer");
+                    self.problem(answers, &key, Some(&id), message);
+                }
             }
         }
-        let mut resolver = MapResolver::new();
-        let shape = I::Response::shape();
-        for (index, response) in valid.iter().enumerate() {
-            let id = text_at(response, "request-id");
-            for (group, uri) in secret_uris(&shape, response) {
-                let label = label_v1(&self.endpoint, u64::from(relation.number()), id, &group);
-                let at =
-                    format!("{context}, requests[{index}] (request-id {id}), secret `{group}`");
-                let content = self.consume(&uri, &label, &at)?;
-                resolver.insert(&uri, content);
+        if items.is_none() {
+            order = memory
+                .iter()
+                .filter(|(id, answer)| answer.is_object() && ours(id))
+                .map(|(id, _)| id.clone())
+                .collect();
+        }
+        for id in &order {
+            if resolved.contains_key(id) {
+                continue;
+            }
+            let Some(Value::Object(last)) = memory.get(id) else {
+                continue;
+            };
+            let at = format!("{context}, our last good answer to request {id}");
+            match self.resolve_v1(relation, id, last.clone(), Fetch::Tracked, trust, &at)? {
+                Ok((_, response)) => {
+                    resolved.insert(id.clone(), response);
+                }
+                Err(message) => {
+                    let message = format!("our last good answer does not resolve: {message}");
+                    self.problem(answers, "data", Some(id), message);
+                }
             }
         }
-        let mut kept = plain.clone();
-        let list = valid.iter().cloned().map(Value::Object).collect();
-        kept.insert("requests".to_owned(), Value::Array(list));
-        let answers_error =
-            |error| FlowError::databag(format!("{context}: the provider's answers"), error);
-        let joined = typed::<I::ProviderV1>(kept)
-            .and_then(|kept| kept.to_bag())
-            .and_then(|bag| I::ProviderV1::join(&bag, &mut resolver))
-            .map_err(answers_error)?;
-        answers.responses = list_at(&object_of(&joined), "requests")
-            .into_iter()
-            .map(typed)
-            .collect::<Result<_, _>>()
-            .map_err(answers_error)?;
-        let Some(Value::Object(answered)) = plain.get("data") else {
+        answers.responses = order.iter().filter_map(|id| resolved.remove(id)).collect();
+        let answered = match provider.get("data").map(|text| serde_json::from_str(text)) {
+            Some(Ok(Value::Object(answered))) => Some(answered),
+            Some(Err(_)) => {
+                let message = format!("not JSON (\"{}\")", excerpt(&provider["data"]));
+                self.problem(answers, "data", None, message);
+                None
+            }
+            _ => None,
+        };
+        let Some(answered) = answered else {
             self.log(
                 Level::Info,
                 &format!("{context}: missing data to compute diffs"),
             );
             return Ok(None);
         };
-        let watched = watched_keys(&shape);
-        for response in valid {
-            let id = text_at(&response, "request-id").to_owned();
+        let watched = watched_keys(&I::Response::shape());
+        for id in order {
+            let Some(new) = fresh.remove(&id) else {
+                continue;
+            };
             if !answered.contains_key(&id) {
                 self.log(
                     Level::Warning,
@@ -471,7 +667,7 @@ impl<'a, I: Interface> Requirer<'a, I> {
                 );
                 continue;
             }
-            let new = without_nulls(response);
+            let new = without_nulls(new);
             let old = match memory.get(&id) {
                 Some(Value::Object(old)) => Some(old),
                 _ => None,
@@ -484,6 +680,86 @@ impl<'a, I: Interface> Requirer<'a, I> {
         Ok(Some(memory))
     }
 
+    /// One v1 response (from the provider's list, or our diff memory) decoded, its secrets
+    /// read under their labels (`Fetch::Peek`: the latest revision, tracked only once it
+    /// decoded; `Fetch::Tracked`: the revision this unit tracks), and joined: its plaintext
+    /// object and the resolved response, or what is wrong with it.
+    fn resolve_v1(
+        &mut self,
+        relation: &RelationId,
+        id: &str,
+        object: Object,
+        fetch: Fetch,
+        trust: &mut Trust,
+        at: &str,
+    ) -> Result<Result<(Object, I::Response), String>, FlowError> {
+        let mut bag = Bag::new();
+        bag.insert("version".to_owned(), "v1".to_owned());
+        let list = Value::Array(vec![Value::Object(object)]);
+        bag.insert("requests".to_owned(), python_json(&list));
+        let plain = match I::ProviderV1::from_bag(&bag) {
+            Ok(plain) => object_of(&plain),
+            Err(error) => return Ok(Err(undecodable(&error))),
+        };
+        let Some(response) = list_at(&plain, "requests").into_iter().next() else {
+            return Ok(Err("not a response object".to_owned()));
+        };
+        let labels =
+            |group: &str| label_v1(&self.endpoint, u64::from(relation.number()), id, group);
+        let wanted: Vec<_> = secret_uris(&I::Response::shape(), &response)
+            .into_iter()
+            .map(|(group, uri)| {
+                let label = labels(&group);
+                (group, uri, label)
+            })
+            .collect();
+        let mut resolver = MapResolver::new();
+        for (group, uri, label) in &wanted {
+            let at = format!("{at}, secret `{group}`");
+            match self.consume(uri, label, fetch, trust, &at)? {
+                Ok(content) => {
+                    resolver.insert(uri, content);
+                }
+                Err(message) => return Ok(Err(format!("secret `{group}`: {message}"))),
+            }
+        }
+        let joined = typed::<I::ProviderV1>(plain)
+            .and_then(|plain| plain.to_bag())
+            .and_then(|bag| I::ProviderV1::join(&bag, &mut resolver))
+            .map(|joined| list_at(&object_of(&joined), "requests"))
+            .and_then(|list| {
+                let first = list.into_iter().next().unwrap_or_default();
+                typed::<I::Response>(first)
+            });
+        let joined = match joined {
+            Ok(joined) => joined,
+            Err(error) => return Ok(Err(undecodable(&error))),
+        };
+        if fetch == Fetch::Peek {
+            self.track(wanted.iter().map(|(_, uri, _)| uri), at)?;
+        }
+        Ok(Ok((response, joined)))
+    }
+
+    /// Tracks the latest revision of secrets whose content decoded (`secret-get --refresh`).
+    fn track<'u>(
+        &mut self,
+        uris: impl Iterator<Item = &'u SecretUri>,
+        at: &str,
+    ) -> Result<(), FlowError> {
+        for uri in uris {
+            self.backend
+                .secret_get(&SecretRef::uri(uri.clone()), Fetch::Refresh)
+                .map_err(|error| {
+                    FlowError::juju(
+                        format!("{at}: tracking the latest revision of {uri}"),
+                        error,
+                    )
+                })?;
+        }
+        Ok(())
+    }
+
     /// v0: the flat answer resolved into one response; the new diff memory.
     fn read_v0(
         &mut self,
@@ -491,45 +767,105 @@ impl<'a, I: Interface> Requirer<'a, I> {
         provider: &Bag,
         memory: Object,
         answers: &mut Answers<I>,
+        trust: &mut Trust,
     ) -> Result<Option<Object>, FlowError> {
         let context = format!("relation {relation}");
         if !provider.contains_key("endpoints") && !provider.contains_key("secret-user") {
             self.log(Level::Info, &format!("{context}: still waiting for data"));
             return Ok(None);
         }
-        let databag =
-            |error| FlowError::databag(format!("{context}: the provider's app databag"), error);
-        let plain = object_of(&I::ProviderV0::from_bag(provider).map_err(databag)?);
-        let mut resolver = MapResolver::new();
-        for (group, uri) in secret_uris(&I::ProviderV0::shape(), &plain) {
-            let label = label_v0(&self.endpoint, u64::from(relation.number()), &group);
-            let at = format!("{context}, secret `{group}`");
-            let content = self.consume(&uri, &label, &at)?;
-            resolver.insert(&uri, content);
+        match self.resolve_v0(relation, provider, Fetch::Peek, trust, &context)? {
+            Ok((plain, response)) => {
+                let mut new = without_nulls(plain);
+                // The v0 library remembers the provider's databag without `data` (§6).
+                new.shift_remove("data");
+                new.shift_remove("status");
+                let old = (!memory.is_empty()).then_some(&memory);
+                let watched = watched_keys(&I::Response::shape());
+                answers
+                    .events
+                    .extend(response_events(relation, None, old, &new, &watched));
+                answers.responses = vec![response];
+                Ok(Some(new))
+            }
+            Err(message) => {
+                let message = format!("{message}; keeping the last good answer");
+                self.problem(answers, "v0 answer", None, message);
+                if memory.is_empty() {
+                    return Ok(Some(memory));
+                }
+                let last = typed::<I::ProviderV0>(memory.clone()).and_then(|last| last.to_bag());
+                let resolved = match last {
+                    Ok(bag) => {
+                        let at = format!("{context}, our last good answer");
+                        self.resolve_v0(relation, &bag, Fetch::Tracked, trust, &at)?
+                    }
+                    Err(error) => Err(undecodable(&error)),
+                };
+                match resolved {
+                    Ok((_, response)) => answers.responses = vec![response],
+                    Err(message) => {
+                        let message = format!("our last good answer does not resolve: {message}");
+                        self.problem(answers, "data", None, message);
+                    }
+                }
+                Ok(Some(memory))
+            }
         }
-        let joined = I::ProviderV0::join(provider, &mut resolver).map_err(|error| {
-            FlowError::databag(format!("{context}: the provider's answer"), error)
-        })?;
-        let mut new = without_nulls(plain);
-        // The v0 library remembers the provider's databag without `data` (§6).
-        new.shift_remove("data");
-        new.shift_remove("status");
-        let old = (!memory.is_empty()).then_some(&memory);
-        let watched = watched_keys(&I::Response::shape());
-        answers
-            .events
-            .extend(response_events(relation, None, old, &new, &watched));
-        let response = v0_response::<I>(object_of(&joined));
-        answers.responses = vec![typed(response).map_err(|error| {
-            FlowError::databag(format!("{context}: the provider's answer"), error)
-        })?];
-        Ok(Some(new))
+    }
+
+    /// The flat v0 answer `bag` decoded, its secrets read (as [`Requirer::resolve_v1`]) and
+    /// joined: its plaintext object and the response, or what is wrong with it.
+    fn resolve_v0(
+        &mut self,
+        relation: &RelationId,
+        bag: &Bag,
+        fetch: Fetch,
+        trust: &mut Trust,
+        at: &str,
+    ) -> Result<Result<(Object, I::Response), String>, FlowError> {
+        let plain = match I::ProviderV0::from_bag(bag) {
+            Ok(plain) => object_of(&plain),
+            Err(error) => return Ok(Err(undecodable(&error))),
+        };
+        let number = u64::from(relation.number());
+        let wanted: Vec<_> = secret_uris(&I::ProviderV0::shape(), &plain)
+            .into_iter()
+            .map(|(group, uri)| {
+                let label = label_v0(&self.endpoint, number, &group);
+                (group, uri, label)
+            })
+            .collect();
+        let mut resolver = MapResolver::new();
+        for (group, uri, label) in &wanted {
+            let at = format!("{at}, secret `{group}`");
+            match self.consume(uri, label, fetch, trust, &at)? {
+                Ok(content) => {
+                    resolver.insert(uri, content);
+                }
+                Err(message) => return Ok(Err(format!("secret `{group}`: {message}"))),
+            }
+        }
+        let response = I::ProviderV0::join(bag, &mut resolver)
+            .and_then(|joined| typed::<I::Response>(v0_response::<I>(object_of(&joined))));
+        let response = match response {
+            Ok(response) => response,
+            Err(error) => return Ok(Err(undecodable(&error))),
+        };
+        if fetch == Fetch::Peek {
+            self.track(wanted.iter().map(|(_, uri, _)| uri), at)?;
+        }
+        Ok(Ok((plain, response)))
     }
 
     /// secret-changed: when the secret is one this requirer consumes (its label names our
     /// endpoint and a live relation), reads that relation again, tracking the new revision,
     /// and reports `authentication_updated` for the request it belongs to, as the reference
     /// does. `None` for anything else (an owned secret, a label of another endpoint).
+    ///
+    /// Fails only as [`Requirer::read`] does (a hook tool failing); a new revision whose
+    /// content does not decode is reported in [`Answers::problems`], not tracked, and gets no
+    /// `authentication_updated`: the request keeps its last good answer.
     pub fn on_secret_changed(
         &mut self,
         label: Option<&str>,
@@ -571,6 +907,17 @@ impl<'a, I: Interface> Requirer<'a, I> {
             );
             return Ok(Some(answers));
         }
+        let refused = answers
+            .problems
+            .iter()
+            .any(|problem| problem.request_id.as_deref() == request_id.as_deref());
+        if refused {
+            self.log(
+                Level::Info,
+                &format!("secret-changed for {parsed}: the new content was refused"),
+            );
+            return Ok(Some(answers));
+        }
         let reported = answers.events.iter().any(|event| {
             matches!(event, Event::AuthenticationUpdated { .. })
                 && event.request_id() == request_id.as_deref()
@@ -591,33 +938,76 @@ impl<'a, I: Interface> Requirer<'a, I> {
         Ok(Some(answers))
     }
 
-    /// Reads a secret the provider granted us, attaching the reference's consumer label and
-    /// tracking its latest revision. When the label already names another secret (the
-    /// provider replaced this one), reads by URI alone.
+    /// Reads a secret the provider names, attaching the reference's consumer label, at the
+    /// revision `fetch` says: `Ok(Err(why))` when the provider had no business naming it.
+    ///
+    /// Refused, unread and never relabelled (see the `trust` module): a secret this
+    /// application owns; a URI bound to another label (another relation, request or group).
+    /// When the label already names another secret (the provider replaced this request's
+    /// secret, §11.4: Juju keeps the label on the old one), the new one is read by URI alone,
+    /// but only when that old secret is bound to this same label.
     fn consume(
         &mut self,
         uri: &SecretUri,
         label: &str,
+        fetch: Fetch,
+        trust: &mut Trust,
         context: &str,
-    ) -> Result<SecretContent, FlowError> {
+    ) -> Result<Result<SecretContent, String>, FlowError> {
+        if trust.owns(self.backend, uri, context)? {
+            return Ok(Err(format!(
+                "{uri} is a secret this application owns; not read, not relabelled"
+            )));
+        }
+        let (response, flat) = (I::Response::shape(), I::ProviderV0::shape());
+        let endpoint = self.endpoint.clone();
+        let log = &mut self.log;
+        let bindings = trust.bindings(self.backend, &endpoint, [&response, &flat], log)?;
+        if let Some(bound) = bindings.get(uri.id()).filter(|bound| *bound != label) {
+            return Ok(Err(format!(
+                "{uri} was delivered as {bound}, not as {label}: a secret belongs to the \
+                 relation and request that first delivered it; not read"
+            )));
+        }
+        let older = bindings
+            .iter()
+            .any(|(id, bound)| bound == label && id != uri.id());
         let labelled = SecretRef::uri_with_label(uri.clone(), label);
-        match self.backend.secret_get(&labelled, Fetch::Refresh) {
-            Ok(content) => Ok(content),
+        let content = match self.backend.secret_get(&labelled, fetch) {
+            Ok(content) => content,
             Err(error) if error.stderr().is_some_and(|s| s.contains("already exists")) => {
+                if !older {
+                    return Ok(Err(format!(
+                        "label {label} names a secret this unit did not read for this request; \
+                         {uri} not read"
+                    )));
+                }
                 self.log(
                     Level::Info,
                     &format!("{context}: label {label} names an older secret; reading {uri}"),
                 );
                 self.backend
-                    .secret_get(&SecretRef::uri(uri.clone()), Fetch::Refresh)
-                    .map_err(|error| FlowError::juju(format!("{context}: reading {uri}"), error))
+                    .secret_get(&SecretRef::uri(uri.clone()), fetch)
+                    .map_err(|error| FlowError::juju(format!("{context}: reading {uri}"), error))?
             }
-            Err(error) => Err(FlowError::juju(
-                format!("{context}: reading {uri} as {label}"),
-                error,
-            )),
-        }
+            Err(error) => {
+                return Err(FlowError::juju(
+                    format!("{context}: reading {uri} as {label}"),
+                    error,
+                ));
+            }
+        };
+        trust.bind(uri, label);
+        Ok(Ok(content))
     }
+}
+
+/// Why a provider's answer does not decode, bounded (a decoding error may quote peer text).
+fn undecodable(error: &crate::Error) -> String {
+    format!(
+        "does not decode: {}",
+        bounded(&error.to_string(), 160, true)
+    )
 }
 
 /// The flat v0 databag of one request: the resource under the v0 key, the v0 library's
@@ -644,18 +1034,4 @@ fn v0_requirer<I: Interface>(request: &Object) -> Object {
         }
     }
     flat
-}
-
-/// The `secret-<group>` URIs of one decoded object, with their groups, as `shape` declares
-/// them.
-fn secret_uris(shape: &crate::Shape, object: &Object) -> Vec<(String, SecretUri)> {
-    shape
-        .fields
-        .iter()
-        .filter_map(|field| {
-            let group = field.secret_uri.clone()?;
-            let uri = SecretUri::parse(object.get(&field.name)?.as_str()?).ok()?;
-            Some((group, uri))
-        })
-        .collect()
 }

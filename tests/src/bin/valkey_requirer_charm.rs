@@ -214,11 +214,13 @@ fn save_answers(dir: &Path, answers: &Answers) -> Result<(), String> {
         .map(|event| format!("{}({})", event.name(), event.request_id().unwrap_or("-")))
         .collect();
     eprintln!(
-        "{} INFO relation {}: {} connection(s) saved; events: [{}]",
+        "{} INFO relation {}: {} connection(s) saved; events: [{}]; {} problem(s) with the \
+         provider's data",
         std::env::var("JUJU_UNIT_NAME").unwrap_or_default(),
         answers.relation,
         entry.len(),
-        events.join(", ")
+        events.join(", "),
+        answers.problems.len()
     );
     store(dir, &connections)
 }
