@@ -1101,6 +1101,13 @@ fn random_strings_are_alphanumeric_and_fresh() {
     assert_eq!(distinct.len(), 62, "every character can come out");
 }
 
+/// `update_all` under Juju's hook transactions (the uniter applies a hook's relation data and
+/// secrets only when it exits 0; juju/juju worker/uniter/runner/context `HookContext.Flush`):
+/// - a hook tool failing on one relation fails the hook: Juju rolls everything back
+///   (`Model::rollback` here) and runs it again, and the retry updates every relation;
+/// - a relation that cannot be answered for a reason a retry does not fix (here its own app
+///   databag holds garbage) is reported in `Reconciled::failed`, and the others are updated
+///   in a hook that succeeds. (It used to fail the hook, which kept every relation stale.)
 #[test]
 fn update_all_updates_every_relation_when_one_fails() {
     let model = model();
@@ -1109,47 +1116,67 @@ fn update_all_updates_every_relation_when_one_fails() {
     let mut store = MemoryUserStore::new();
     reconcile(&model, &mut store, 0);
     reconcile(&model, &mut store, 1);
-
-    let mut moved = server();
-    moved.endpoints = "10.0.0.7:6379".to_owned();
-    // The first relation's write fails; the second must still get the new endpoints.
-    model.state().fail_next("relation-set", 1);
-    let valkey = model.unit("valkey/0");
-    let error = Provider::new(&valkey, "valkey-client", ValkeyPolicy::new(&mut store))
-        .with_log(|_, _| {})
-        .update_all(&moved)
-        .expect_err("the first relation fails");
-    assert_eq!(error.tool(), Some("relation-set"), "{error}");
-    assert!(
-        error.to_string().contains("relation valkey-client:0"),
-        "{error}"
-    );
     let endpoints = |number| {
         let bag = provider_bag(&model, number);
         let responses: serde_json::Value =
             serde_json::from_str(&bag["requests"]).expect("responses");
         responses[0]["endpoints"].as_str().map(str::to_owned)
     };
-    assert_eq!(
-        endpoints(0).as_deref(),
-        Some("10.0.0.1:6379"),
-        "not written"
+
+    let mut moved = server();
+    moved.endpoints = "10.0.0.7:6379".to_owned();
+    let before = model.snapshot();
+    model.state().fail_next("relation-set", 1);
+    let valkey = model.unit("valkey/0");
+    let error = Provider::new(&valkey, "valkey-client", ValkeyPolicy::new(&mut store))
+        .with_log(|_, _| {})
+        .update_all(&moved)
+        .expect_err("a failing tool fails the hook");
+    assert!(error.fails_the_hook());
+    assert_eq!(error.tool(), Some("relation-set"), "{error}");
+    assert!(
+        error.to_string().contains("relation valkey-client:0"),
+        "{error}"
     );
+    model.rollback(before);
     assert_eq!(
         endpoints(1).as_deref(),
-        Some("10.0.0.7:6379"),
-        "updated anyway"
+        Some("10.0.0.1:6379"),
+        "rolled back"
     );
 
-    // Juju retries the hook: the failed relation catches up, the other writes nothing.
+    // Juju retries the hook: every relation catches up.
     let reports = Provider::new(&valkey, "valkey-client", ValkeyPolicy::new(&mut store))
         .with_log(|_, _| {})
         .update_all(&moved)
         .expect("retry")
         .expect("leader");
     assert_eq!(reports[0].written_keys, ["requests"]);
-    assert!(reports[1].written_keys.is_empty());
+    assert_eq!(reports[1].written_keys, ["requests"]);
     assert_eq!(endpoints(0).as_deref(), Some("10.0.0.7:6379"));
+    assert_eq!(endpoints(1).as_deref(), Some("10.0.0.7:6379"));
+
+    // Relation 0's own databag broken beyond reading: relation 1 is updated all the same.
+    let garbage = BagUpdate::from([("requests".to_owned(), Some("not json".to_owned()))]);
+    valkey
+        .write_app(&RelationId::new("valkey-client", 0), &garbage)
+        .expect("write");
+    moved.endpoints = "10.0.0.8:6379".to_owned();
+    let mut lines = Vec::new();
+    let reports = Provider::new(&valkey, "valkey-client", ValkeyPolicy::new(&mut store))
+        .with_log(|_, line| lines.push(line.to_owned()))
+        .update_all(&moved)
+        .expect("the hook succeeds")
+        .expect("leader");
+    let failed = reports[0].failed.as_deref().expect("relation 0 reported");
+    assert!(failed.contains("relation valkey-client:0"), "{failed}");
+    assert!(reports[1].failed.is_none());
+    assert_eq!(endpoints(1).as_deref(), Some("10.0.0.8:6379"));
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("the other relations are answered"))
+    );
 }
 
 /// A unit that read its relations before secret bindings existed (an upgrade: no
