@@ -1,9 +1,10 @@
 //! Typed bindings of the Juju `valkey_client` relation interface.
 //!
-//! [`valkey_client`] is generated from `spec/valkey_client/v1.yaml` by this crate's build
-//! script (`databag_codegen::Builder`); a readable copy is committed as
-//! `bindings/valkey_client/v1.rs`, next to the JSON Schemas (`json_schemas/`) and the interface
-//! document (`docs/`). The structs derive `databag::Databag`; the enums
+//! [`valkey_client`] is generated from `spec/valkey_client/v1.yaml` by `databag generate`,
+//! committed as `bindings/valkey_client/v1.rs` and compiled by `databag-interfaces` (no build
+//! script: a charm depending on this crate never builds the generator); `databag check` in CI
+//! keeps it equal to what the spec generates. Next to it: the JSON Schemas (`json_schemas/`) and
+//! the interface document (`docs/`). The structs derive `databag::Databag`; the enums
 //! [`valkey_client::RequirerAppData`] and [`valkey_client::ProviderAppData`] tell the wire
 //! versions apart by the requirer's `version` key.
 //!
@@ -24,11 +25,9 @@
 //! ```
 #![warn(missing_docs)]
 
-/// The `valkey_client` v1 databags: objects inside JSON-encoded values at the top, one module
-/// per wire version (`v0`, `v1`), and per role an enum over the wire versions.
-pub mod valkey_client {
-    include!(concat!(env!("OUT_DIR"), "/valkey_client_v1.rs"));
-}
+/// Re-exported from `databag-interfaces`, which compiles the committed bindings.
+#[doc(inline)]
+pub use databag_interfaces::valkey_client;
 
 pub mod valkey;
 
@@ -86,19 +85,4 @@ pub mod relation {
     pub type Provider<'a> = databag::relation::Provider<'a, ValkeyClient, ValkeyPolicy<'a>>;
     /// The provider's answers, as the requirer read them.
     pub type Answers = databag::relation::Answers<ValkeyClient>;
-}
-
-#[cfg(test)]
-mod tests {
-    /// The committed copy is what the build generated: regenerate with
-    /// `cargo run -p databag-codegen -- generate` when this fails.
-    #[test]
-    fn committed_bindings_match_the_build() {
-        let built = include_str!(concat!(env!("OUT_DIR"), "/valkey_client_v1.rs"));
-        let committed = include_str!("../bindings/valkey_client/v1.rs");
-        assert!(
-            built == committed,
-            "generated/bindings/valkey_client/v1.rs is stale; run `cargo run -p databag-codegen -- generate`"
-        );
-    }
 }

@@ -7,8 +7,9 @@
 #     fetched, untimed, beforehand);
 #   - no-op rebuild: nothing changed, what cargo's freshness check costs;
 #   - rebuild after a spec edit: one field description in spec/valkey_client/v1.yaml changed,
-#     which reruns the build script (codegen) and recompiles valkey-client: the edit loop of
-#     someone changing the interface.
+#     then `databag generate` (the CLI built beforehand, untimed) and the build, which
+#     recompiles databag-interfaces and valkey-client: the edit loop of someone changing the
+#     interface (valkey-client has no build script: the bindings are committed).
 # Rebuilds are timed REBUILD_RUNS times (default 3), median; the clean build once per profile.
 # Wall seconds and CPU seconds (user + system of cargo and everything it ran; with /usr/bin/time).
 set -euo pipefail
@@ -62,16 +63,18 @@ results=()
 for profile in debug release; do
   # A target directory per profile: the clean build shares nothing with the other profile's.
   export CARGO_TARGET_DIR="$work/target-$profile"
-  git checkout --quiet -- "$spec"
+  git checkout --quiet -- "$spec" generated
   flags=(--locked -p valkey-client)
   [[ $profile == release ]] && flags+=(--release)
   clean=$(measure "$work/log" cargo build "${flags[@]}")
   noop=$(for _ in $(seq "$runs"); do measure "$work/log" cargo build "${flags[@]}"; done | median)
+  cargo build --quiet --locked -p databag-codegen --bin databag
+  databag="$CARGO_TARGET_DIR/debug/databag"
   edit=$(
     for i in $(seq "$runs"); do
       # A different description each run, so every run has a real change to rebuild.
       sed -i "s/^\( *\)description: Random salt used to compute the request id\..*/\1$original Edit $i $profile./" "$spec"
-      measure "$work/log" cargo build "${flags[@]}"
+      measure "$work/log" bash -c "\"$databag\" generate && cargo build ${flags[*]}"
       # A rebuild that did not recompile the crate would time nothing: say so rather than print it.
       grep -q 'Compiling valkey-client' "$work/log" || {
         echo "bench-build: the spec edit did not recompile valkey-client" >&2

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (`.ci/run` calls this; README.md names it).
 # Installs what the tests need (valkey-server, the Python reference library) through the
-# project's own scripts, checks generated/ is up to date, lints, then runs every test.
+# project's own scripts, checks generated/ is up to date and the published crates package, lints,
+# then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -15,6 +16,9 @@ bash tests/scripts/python-env.sh
 
 step "generated/ is up to date with spec/"
 cargo run --quiet -p databag-codegen --bin databag -- check
+
+step "crates a charm depends on package and build alone; valkey-client builds no generator"
+bash tests/scripts/package.sh
 
 step "format and lints"
 cargo fmt --all -- --check

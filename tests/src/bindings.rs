@@ -17,7 +17,7 @@ pub mod postgresql_client {
 }
 
 /// `spec/valkey_client/v1.yaml`'s bindings, as committed (the `valkey-client` crate compiles
-/// the build-time copy).
+/// them through `databag-interfaces`).
 pub mod valkey_client {
     include!("../../generated/bindings/valkey_client/v1.rs");
 }

@@ -10,6 +10,10 @@ use std::path::{Path, PathBuf};
 
 use databag_codegen::{Builder, emit};
 
+/// The documents' citations of PROTOCOL.md and their relative links.
+#[path = "golden/references.rs"]
+mod references;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()

@@ -1,6 +1,7 @@
-//! The interface document's four example databags (shared/seed/valkey_client_v1.md), through
-//! the generated structs: they decode, round-trip, and validate against the committed JSON
-//! Schemas with a real validator; broken variants fail with the key (and request index) named.
+//! The interface document's four example databags
+//! (spec/valkey_client/seed/valkey_client_v1.md), through the generated structs: they decode,
+//! round-trip, and validate against the committed JSON Schemas with a real validator; broken
+//! variants fail with the key (and request index) named.
 
 use std::path::PathBuf;
 

@@ -79,11 +79,24 @@ pub fn write_if_changed(path: &Path, contents: &str) -> io::Result<bool> {
     Ok(true)
 }
 
-/// Files under the [`ARTIFACT_DIRS`] of `out` that none of `artifacts` produces, sorted.
+/// What makes an artifact directory a crate of its own: its manifest and its `src/`. An artifact
+/// directory holding a `Cargo.toml` (this repository's `bindings/`, the `databag-interfaces`
+/// crate) keeps them: they are the crate that compiles the artifacts, not stale artifacts, and
+/// a published crate must carry the files it `include!`s inside its own directory.
+pub const CRATE_FILES: [&str; 2] = ["Cargo.toml", "src"];
+
+/// Files under the [`ARTIFACT_DIRS`] of `out` that none of `artifacts` produces, sorted; the
+/// [`CRATE_FILES`] of an artifact directory that is a crate are not among them.
 pub fn stale_files(out: &Path, artifacts: &[Artifact]) -> io::Result<Vec<PathBuf>> {
     let mut stale = Vec::new();
     for dir in ARTIFACT_DIRS {
-        collect_files(out, Path::new(dir), &mut stale)?;
+        let mut found = Vec::new();
+        collect_files(out, Path::new(dir), &mut found)?;
+        if out.join(dir).join("Cargo.toml").is_file() {
+            let own = CRATE_FILES.map(|file| Path::new(dir).join(file));
+            found.retain(|path| !own.iter().any(|file| path.starts_with(file)));
+        }
+        stale.extend(found);
     }
     stale.retain(|path| !artifacts.iter().any(|a| &a.path == path));
     stale.sort();
@@ -142,6 +155,20 @@ mod tests {
         fs::write(dir.join("docs/x/old.md"), "").expect("stale");
         let stale = stale_files(&dir, &[]).expect("scan");
         assert_eq!(stale, [PathBuf::from("docs/x/old.md")]);
+        // An artifact directory that is a crate keeps its manifest and sources.
+        fs::create_dir_all(dir.join("bindings/src")).expect("mkdir");
+        fs::write(dir.join("bindings/src/lib.rs"), "").expect("lib.rs");
+        fs::write(dir.join("bindings/old.rs"), "").expect("stale binding");
+        assert_eq!(
+            stale_files(&dir, &[]).expect("scan"),
+            ["bindings/old.rs", "bindings/src/lib.rs", "docs/x/old.md"].map(PathBuf::from),
+            "without a manifest, src/ is no crate's"
+        );
+        fs::write(dir.join("bindings/Cargo.toml"), "").expect("manifest");
+        assert_eq!(
+            stale_files(&dir, &[]).expect("scan"),
+            ["bindings/old.rs", "docs/x/old.md"].map(PathBuf::from)
+        );
         fs::remove_dir_all(&dir).expect("cleanup");
     }
 }

@@ -3,8 +3,10 @@
 //! [`Requirer`](databag::relation::Requirer) and [`Provider`](databag::relation::Provider)
 //! run its flows. What a provider grants is its charm's [`Policy`](databag::relation::Policy).
 //!
-//! The modules are the committed output of `databag generate` (`generated/bindings/`);
-//! `databag check` in CI keeps them equal to what `spec/` generates.
+//! The modules are the committed output of `databag generate`, which writes them next to this
+//! crate's manifest (`generated/bindings/<interface>/v<N>.rs`); `databag check` in CI keeps them
+//! equal to what `spec/` generates. Each module is behind a feature of its name, all on by
+//! default: `default-features = false, features = ["kafka_client"]` compiles one.
 //!
 //! ```
 //! use databag::juju::{Model, RelationId, State};
@@ -52,16 +54,27 @@
 #![warn(missing_docs)]
 
 /// `postgresql_client` v0 (spec/postgresql_client/v0.yaml).
+#[cfg(feature = "postgresql_client")]
 pub mod postgresql_client {
-    include!("../../bindings/postgresql_client/v0.rs");
+    include!("../postgresql_client/v0.rs");
 }
 
 /// `mysql_client` v0 (spec/mysql_client/v0.yaml).
+#[cfg(feature = "mysql_client")]
 pub mod mysql_client {
-    include!("../../bindings/mysql_client/v0.rs");
+    include!("../mysql_client/v0.rs");
 }
 
 /// `kafka_client` v0 (spec/kafka_client/v0.yaml).
+#[cfg(feature = "kafka_client")]
 pub mod kafka_client {
-    include!("../../bindings/kafka_client/v0.rs");
+    include!("../kafka_client/v0.rs");
+}
+
+/// `valkey_client` v1 (spec/valkey_client/v1.yaml): objects inside JSON-encoded values at the
+/// top, one module per wire version (`v0`, `v1`), and per role an enum over the wire versions.
+/// The `valkey-client` crate re-exports it with the Valkey policy.
+#[cfg(feature = "valkey_client")]
+pub mod valkey_client {
+    include!("../valkey_client/v1.rs");
 }
