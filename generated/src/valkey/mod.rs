@@ -14,6 +14,8 @@ mod prefix;
 mod store;
 
 pub use databag::relation::{RequestId, RequestIdError};
-pub use policy::{ServerInfo, ValkeyPolicy, status_codes};
+pub use policy::{DEFAULT_KEY_DELETION_LIMIT, Retention, ServerInfo, ValkeyPolicy, status_codes};
 pub use prefix::{KeyPrefix, PrefixError, username_for};
-pub use store::{MemoryUserStore, StoreError, StoredUser, UserStore, users_of_relation};
+pub use store::{
+    MemoryUserStore, PrefixOwner, StoreError, StoredUser, UserStore, users_of_relation,
+};
