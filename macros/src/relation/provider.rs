@@ -908,10 +908,7 @@ fn screen_request_ids(remote: &Bag, limit: usize, report: &mut Reconciled) -> (B
         list.push(item);
     }
     let mut screened = remote.clone();
-    screened.insert(
-        "requests".to_owned(),
-        Value::Array(list).to_string(),
-    );
+    screened.insert("requests".to_owned(), Value::Array(list).to_string());
     (screened, kept)
 }
 
