@@ -139,15 +139,15 @@ impl<'a> ValkeyPolicy<'a> {
     /// deletion limit.
     pub fn discard_kept(&mut self, app: &str) -> Result<Vec<KeyPrefix>, PolicyError> {
         let owners = self.users.owners()?;
-        let mut discarded = Vec::new();
-        for owner in owners
+        let ending: Vec<PrefixOwner> = owners
             .iter()
             .filter(|o| o.relation.is_none() && o.app == app)
-        {
-            self.end_ownership(owner, &owners, true)?;
-            discarded.push(owner.prefix.clone());
+            .cloned()
+            .collect();
+        for owner in &ending {
+            self.end_ownership(owner, &owners, &ending, true)?;
         }
-        Ok(discarded)
+        Ok(ending.into_iter().map(|o| o.prefix).collect())
     }
 
     /// The ownership records overlapping `prefix` that bar `app` from it.
@@ -189,13 +189,15 @@ impl<'a> ValkeyPolicy<'a> {
         }))
     }
 
-    /// Ends one ownership record: keeps the keys (a kept record replaces a live one) or deletes
-    /// them, then forgets the record. Keys are deleted only when no other record overlaps the
-    /// prefix: keys another relation may use, or that are kept for another application, stay.
+    /// Ends one ownership record of `ending` (the records that end together): keeps the keys
+    /// (a kept record replaces a live one) or deletes them, then forgets the record. Keys are
+    /// deleted only when no record outside `ending` overlaps the prefix: keys another relation
+    /// may use, or that are kept for another application, stay.
     fn end_ownership(
         &mut self,
         owner: &PrefixOwner,
         owners: &[PrefixOwner],
+        ending: &[PrefixOwner],
         delete: bool,
     ) -> Result<(), PolicyError> {
         if !delete {
@@ -209,7 +211,7 @@ impl<'a> ValkeyPolicy<'a> {
         }
         let shared = owners
             .iter()
-            .any(|other| other != owner && other.prefix.overlaps(&owner.prefix));
+            .any(|other| !ending.contains(other) && other.prefix.overlaps(&owner.prefix));
         if !shared {
             let deleted = self.users.delete_keys(&owner.prefix, self.deletion_limit)?;
             if deleted >= self.deletion_limit {
@@ -312,11 +314,13 @@ impl Policy<ValkeyClient> for ValkeyPolicy<'_> {
         }
         let owners = self.users.owners()?;
         let delete = self.retention == Retention::Delete;
-        for owner in owners
+        let ending: Vec<PrefixOwner> = owners
             .iter()
             .filter(|o| o.relation == Some(relation.number()))
-        {
-            self.end_ownership(owner, &owners, delete)?;
+            .cloned()
+            .collect();
+        for owner in &ending {
+            self.end_ownership(owner, &owners, &ending, delete)?;
         }
         Ok(users)
     }

@@ -35,7 +35,7 @@ pub struct Grant<'g, I: Interface> {
     /// The request's id (checked); `None` for a v0 requirer, which sends none.
     pub request_id: Option<&'g RequestId>,
     /// The request (for a v0 requirer: its flat databag read as a request, resource from the
-    /// v0 resource key, empty id and salt).
+    /// v0 resource key, id [`V0_REQUEST_ID`](super::V0_REQUEST_ID), empty salt).
     pub request: &'g I::Request,
     /// The response this provider wrote last time, plaintext (secret URIs, no secret values);
     /// `None` the first time.
