@@ -262,7 +262,9 @@ fn request_ids_are_checked_where_they_enter() {
             r#"[{{"resource": "x", "request-id": "{id}", "salt": "s"}}]"#
         ))
     };
-    let checks: Vec<(&str, fn(&Bag) -> Result<(), databag::Error>)> = vec![
+    /// Decodes a requirer's app databag, keeping only the verdict.
+    type Decode = fn(&Bag) -> Result<(), databag::Error>;
+    let checks: Vec<(&str, Decode)> = vec![
         ("valkey requirer", |b| {
             valkey_client::RequirerAppData::from_bag(b).map(drop)
         }),
