@@ -298,6 +298,23 @@ fn problem_lines(output: &Output) -> Vec<String> {
     stdout(output).lines().map(str::to_owned).collect()
 }
 
+/// A request id that would reach a username and a secret label (PROTOCOL.md §17, §18.5):
+/// refused by the spec's `pattern`, which the committed schema carries.
+#[test]
+fn request_id_breaking_its_pattern_is_named() {
+    let requests = r#"[{"resource": "a:*", "request-id": "r1", "salt": "s1"}, {"resource": "b:*", "request-id": "a.b c", "salt": "s2"}]"#;
+    let dump = serde_json::json!({ "version": "v1", "requests": requests });
+    let output = validate_text("requirer", "dump.json", &dump.to_string());
+    assert_exit(&output, 1);
+    let lines = problem_lines(&output);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("requests[1].request-id: "),
+        "{lines:?}"
+    );
+    assert!(lines[0].contains("a.b c"), "{lines:?}");
+}
+
 #[test]
 fn missing_required_key_is_named() {
     let output = validate_text("requirer", "dump.yaml", "version: v1\n");

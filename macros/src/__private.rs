@@ -164,6 +164,81 @@ pub fn check_constant(value: &str, expected: &str, path: &Path) -> Result<(), Er
     }
 }
 
+/// A `#[databag(pattern = "...")]` regular expression, compiled once, at its first use. The
+/// derive compiled the same literal already, so it cannot fail here; if it ever did, every
+/// value is refused rather than waved through.
+pub struct Pattern {
+    source: &'static str,
+    compiled: OnceLock<Option<regex_lite::Regex>>,
+}
+
+impl Pattern {
+    /// The pattern `source`, not compiled yet.
+    pub const fn new(source: &'static str) -> Self {
+        Pattern {
+            source,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// Whether `value` matches (unanchored, as JSON Schema's `pattern`).
+    pub fn matches(&self, value: &str) -> bool {
+        self.compiled
+            .get_or_init(|| regex_lite::Regex::new(self.source).ok())
+            .as_ref()
+            .is_some_and(|regex| regex.is_match(value))
+    }
+}
+
+/// The values a `pattern` field can hold: a string, or an optional one (absent passes).
+pub trait PatternValue {
+    /// The text to match, `None` when absent.
+    fn pattern_text(&self) -> Option<&str>;
+}
+
+impl PatternValue for String {
+    fn pattern_text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl PatternValue for Option<String> {
+    fn pattern_text(&self) -> Option<&str> {
+        self.as_deref()
+    }
+}
+
+/// Checks a `#[databag(pattern = "...")]` field's value.
+pub fn check_pattern(
+    value: &impl PatternValue,
+    pattern: &Pattern,
+    path: &Path,
+) -> Result<(), Error> {
+    match value.pattern_text() {
+        Some(text) if !pattern.matches(text) => Err(Error::new(
+            path.clone(),
+            ErrorKind::NoMatch {
+                pattern: pattern.source.to_owned(),
+                found: shown(text),
+            },
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A peer's value for an error message: at most 64 characters, control characters escaped
+/// (`Debug` quoting in the message escapes them).
+fn shown(text: &str) -> String {
+    const LIMIT: usize = 64;
+    if text.chars().count() <= LIMIT {
+        text.to_owned()
+    } else {
+        let mut cut: String = text.chars().take(LIMIT).collect();
+        cut.push('…');
+        cut
+    }
+}
+
 /// Writes field `name` into `object` when `value` is present.
 pub fn put<T: WireValue>(object: &mut Map<String, Value>, name: &str, value: &T) {
     if let Some(value) = value.to_value() {

@@ -107,6 +107,13 @@ pub enum ErrorKind {
         /// The value found.
         found: String,
     },
+    /// A value does not match its field's `pattern` (a request id with `.` or a space).
+    NoMatch {
+        /// The regular expression.
+        pattern: String,
+        /// The value found, cut to 64 characters with control characters escaped.
+        found: String,
+    },
     /// The wire-version tag selects no known version.
     UnknownVersion {
         /// The tag key (`version`).
@@ -202,6 +209,9 @@ impl fmt::Display for ErrorKind {
             }
             ErrorKind::UnexpectedValue { expected, found } => {
                 write!(f, "expected {expected:?}, found {found:?}")
+            }
+            ErrorKind::NoMatch { pattern, found } => {
+                write!(f, "{found:?} does not match the pattern `{pattern}`")
             }
             ErrorKind::UnknownVersion {
                 tag,

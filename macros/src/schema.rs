@@ -46,6 +46,9 @@ pub fn object_schema(shape: &Shape) -> Value {
             if let Some(constant) = &field.constant {
                 put(&mut schema, "const", Value::String(constant.clone()));
             }
+            if let Some(pattern) = &field.pattern {
+                put(&mut schema, "pattern", Value::String(pattern.clone()));
+            }
             if !field.required {
                 schema = nullable(schema);
             }
@@ -260,6 +263,11 @@ fn bag_field(field: &Field) -> Value {
             constant.clone()
         };
         schema.insert("const".into(), Value::String(value));
+    }
+    if let Some(pattern) = &field.pattern
+        && !field.json
+    {
+        schema.insert("pattern".into(), Value::String(pattern.clone()));
     }
     docs(field, Value::Object(schema), true)
 }

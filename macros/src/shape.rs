@@ -47,6 +47,9 @@ pub struct Field {
     pub secret_uri: Option<String>,
     /// The only accepted value, if any (`"v1"` for the v1 `version` key).
     pub constant: Option<String>,
+    /// A regular expression the value must match (unanchored, as JSON Schema's `pattern`;
+    /// anchor it with `^...$`), if any: `^[A-Za-z0-9_-]{1,64}$` for request ids.
+    pub pattern: Option<String>,
     /// Title for the JSON Schema, if any.
     pub title: Option<String>,
     /// Description for the JSON Schema and docs, if any.
@@ -167,6 +170,7 @@ impl Field {
             secret: None,
             secret_uri: None,
             constant: None,
+            pattern: None,
             title: None,
             description: None,
             examples: Vec::new(),

@@ -36,6 +36,10 @@ pub const OUTSIDE: &[&[&str]] = &[
     &["INFO"],
     &["DBSIZE"],
     &["SELECT", "1"],
+    &["COPY", "application:mine", "application:copy", "DB", "1"],
+    &["COPY", "application:mine", "application:copy"],
+    &["MOVE", "application:mine", "1"],
+    &["LOLWUT"],
 ];
 
 /// The password of the `default` (admin) user of every test server and sentinel.

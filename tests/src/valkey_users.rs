@@ -1,14 +1,18 @@
 //! A [`UserStore`] on a real Valkey server (and its Sentinels): what a provider charm does to
 //! give each request its user. `ACL SETUSER` with [`acl::client_rule`] on the server and
 //! [`acl::sentinel_client_rule`] on every Sentinel, `ACL DELUSER` on relation-broken, and
-//! `ACL SAVE` so a restarted server keeps its users.
+//! `ACL SAVE` so a restarted server keeps its users. Prefix owners live in the provider's own
+//! file ([`OwnerFile`]), never in the server: a tenant granted `*` could rewrite a key.
 
+use std::collections::BTreeSet;
 use std::fmt;
+use std::path::PathBuf;
 
 use databag::Secret;
 use redis::Connection;
 use serde::Deserialize;
-use valkey_client::valkey::{KeyPrefix, StoreError, UserStore, acl};
+use serde_json::{Value, json};
+use valkey_client::valkey::{KeyPrefix, PrefixOwner, StoreError, UserStore, acl};
 
 use crate::valkey_connect::Endpoint;
 
@@ -59,13 +63,107 @@ impl AdminAccess {
 pub struct ServerUsers {
     server: Connection,
     sentinels: Vec<Connection>,
+    owners: OwnerFile,
 }
+
+/// The prefix owners of a provider ([`PrefixOwner`]), in memory, and in a JSON file when it has
+/// a path (the charm's directory: like the server, not rolled back when a hook fails).
+#[derive(Debug, Default)]
+pub struct OwnerFile {
+    path: Option<PathBuf>,
+    owners: BTreeSet<PrefixOwner>,
+}
+
+impl OwnerFile {
+    /// Records kept in memory only (a test's provider).
+    pub fn memory() -> Self {
+        OwnerFile::default()
+    }
+
+    /// Records read from `path` (none when it does not exist yet) and rewritten there, through
+    /// a rename, after every change.
+    pub fn open(path: PathBuf) -> Result<Self, String> {
+        let mut owners = BTreeSet::new();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let records: Vec<Value> = serde_json::from_str(&text)
+                    .map_err(|error| format!("{}: {error}", path.display()))?;
+                for record in records {
+                    owners.insert(owner_of(&record).ok_or_else(|| {
+                        format!("{}: not an owner record: {record}", path.display())
+                    })?);
+                }
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(format!("{}: {error}", path.display())),
+        }
+        Ok(OwnerFile {
+            path: Some(path),
+            owners,
+        })
+    }
+
+    fn save(&self) -> Result<(), StoreError> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let records: Vec<Value> = self
+            .owners
+            .iter()
+            .map(|o| json!({"prefix": o.prefix.as_str(), "app": o.app, "relation": o.relation}))
+            .collect();
+        let temp = path.with_extension("json.tmp");
+        std::fs::write(&temp, serde_json::to_string_pretty(&records)?)?;
+        std::fs::rename(&temp, path)?;
+        Ok(())
+    }
+
+    /// Every record.
+    pub fn owners(&self) -> Vec<PrefixOwner> {
+        self.owners.iter().cloned().collect()
+    }
+
+    /// Records `owner` (saved only when new).
+    pub fn put(&mut self, owner: &PrefixOwner) -> Result<(), StoreError> {
+        if self.owners.insert(owner.clone()) {
+            self.save()?;
+        }
+        Ok(())
+    }
+
+    /// Forgets `owner` (saved only when it was there).
+    pub fn delete(&mut self, owner: &PrefixOwner) -> Result<(), StoreError> {
+        if self.owners.remove(owner) {
+            self.save()?;
+        }
+        Ok(())
+    }
+}
+
+/// One record of the owners file; `None` when it is malformed (the prefix is parsed again: the
+/// file is ours, but a prefix reaches `SCAN MATCH`).
+fn owner_of(record: &Value) -> Option<PrefixOwner> {
+    let prefix = KeyPrefix::parse(record.get("prefix")?.as_str()?).ok()?;
+    let app = record.get("app")?.as_str()?.to_owned();
+    let relation = match record.get("relation")? {
+        Value::Null => None,
+        number => Some(u32::try_from(number.as_u64()?).ok()?),
+    };
+    Some(PrefixOwner {
+        prefix,
+        app,
+        relation,
+    })
+}
+
+/// How many keys one `SCAN` step asks for, and one `UNLINK` removes at most.
+const SCAN_BATCH: usize = 1000;
 
 /// The users this store manages: the provider's, never the admin's or another tool's.
 const MANAGED: &str = "relation-";
 
 impl ServerUsers {
-    /// Connects to the server and every Sentinel as their admin.
+    /// Connects to the server and every Sentinel as their admin; prefix owners in memory.
     pub fn open(server: &AdminAccess, sentinels: &[AdminAccess]) -> redis::RedisResult<Self> {
         Ok(ServerUsers {
             server: server.connect()?,
@@ -73,7 +171,14 @@ impl ServerUsers {
                 .iter()
                 .map(AdminAccess::connect)
                 .collect::<Result<_, _>>()?,
+            owners: OwnerFile::memory(),
         })
+    }
+
+    /// Keeps the prefix owners in `owners` (the charm's file) instead of memory.
+    pub fn with_owners(mut self, owners: OwnerFile) -> Self {
+        self.owners = owners;
+        self
     }
 }
 
@@ -146,5 +251,49 @@ impl UserStore for ServerUsers {
             .map_err(|error| format!("ACL USERS: {error}"))?;
         names.retain(|name| name.starts_with(MANAGED));
         Ok(names)
+    }
+
+    fn owners(&mut self) -> Result<Vec<PrefixOwner>, StoreError> {
+        Ok(self.owners.owners())
+    }
+
+    fn put_owner(&mut self, owner: &PrefixOwner) -> Result<(), StoreError> {
+        self.owners.put(owner)
+    }
+
+    fn delete_owner(&mut self, owner: &PrefixOwner) -> Result<(), StoreError> {
+        self.owners.delete(owner)
+    }
+
+    /// `SCAN <cursor> MATCH <prefix> COUNT 1000` with `UNLINK` of each batch (freed in the
+    /// background, so a large value never blocks the server), until the cursor is back at 0
+    /// or `limit` keys are gone. The glob is the ACL pattern itself: exactly the keys the
+    /// prefix's users could reach.
+    fn delete_keys(&mut self, prefix: &KeyPrefix, limit: usize) -> Result<usize, StoreError> {
+        let mut cursor: u64 = 0;
+        let mut deleted = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(prefix.as_str())
+                .arg("COUNT")
+                .arg(SCAN_BATCH)
+                .query(&mut self.server)
+                .map_err(|error| format!("SCAN MATCH {prefix}: {error}"))?;
+            let room = limit.saturating_sub(deleted);
+            let batch = &keys[..keys.len().min(room)];
+            if !batch.is_empty() {
+                let removed: usize = redis::cmd("UNLINK")
+                    .arg(batch)
+                    .query(&mut self.server)
+                    .map_err(|error| format!("UNLINK under {prefix}: {error}"))?;
+                deleted += removed;
+            }
+            if next == 0 || deleted >= limit || batch.len() < keys.len() {
+                return Ok(deleted);
+            }
+            cursor = next;
+        }
     }
 }

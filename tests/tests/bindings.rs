@@ -244,3 +244,68 @@ fn request_id_of(bag: &Bag) -> String {
     assert_eq!(ids.len(), 1);
     ids[0].clone()
 }
+
+/// Every data-interfaces spec gives `request-id` the pattern `^[A-Za-z0-9_-]{1,64}$`
+/// (PROTOCOL.md §18.5): the generated bindings refuse `a.b c` on decode, in requests and
+/// responses, naming the key; the fast path declines it too (else `from_bag` would return
+/// what it decoded), and a valid id still decodes.
+#[test]
+fn request_ids_are_checked_where_they_enter() {
+    fn bag(list: &str) -> Bag {
+        Bag::from([
+            ("version".to_owned(), "v1".to_owned()),
+            ("requests".to_owned(), list.to_owned()),
+        ])
+    }
+    let request = |id: &str| {
+        bag(&format!(
+            r#"[{{"resource": "x", "request-id": "{id}", "salt": "s"}}]"#
+        ))
+    };
+    /// Decodes a requirer's app databag, keeping only the verdict.
+    type Decode = fn(&Bag) -> Result<(), databag::Error>;
+    let checks: Vec<(&str, Decode)> = vec![
+        ("valkey requirer", |b| {
+            valkey_client::RequirerAppData::from_bag(b).map(drop)
+        }),
+        ("kafka requirer", |b| {
+            kafka_client::RequirerAppData::from_bag(b).map(drop)
+        }),
+        ("mysql requirer", |b| {
+            mysql_client::RequirerAppData::from_bag(b).map(drop)
+        }),
+        ("postgresql requirer", |b| {
+            postgresql_client::RequirerAppData::from_bag(b).map(drop)
+        }),
+    ];
+    for (name, decode) in &checks {
+        assert!(
+            decode(&request("836763deea236532")).is_ok(),
+            "{name}: a valid id"
+        );
+        for bad in ["a.b c", "", "x/y", &"a".repeat(65)] {
+            let error = decode(&request(bad)).expect_err(name);
+            assert_eq!(error.path().to_string(), "requests[0].request-id", "{name}");
+            assert!(
+                matches!(error.kind(), databag::ErrorKind::NoMatch { .. }),
+                "{name}: {error}"
+            );
+            assert!(
+                error.to_string().contains("^[A-Za-z0-9_-]{1,64}$"),
+                "{name}: {error}"
+            );
+        }
+    }
+    let response = |id: &str| {
+        bag(&format!(
+            r#"[{{"resource": "x", "request-id": "{id}", "salt": "s", "endpoints": "h:1"}}]"#
+        ))
+    };
+    assert!(valkey_client::ProviderAppData::from_bag(&response("r-1")).is_ok());
+    let error = valkey_client::ProviderAppData::from_bag(&response("a.b c"))
+        .expect_err("a response id is checked too");
+    assert_eq!(
+        error.to_string(),
+        "requests[0].request-id: \"a.b c\" does not match the pattern `^[A-Za-z0-9_-]{1,64}$`"
+    );
+}

@@ -171,9 +171,16 @@ const RESPONSE_KEYS: &[&str] = &[
 /// The keys a response requires, mostly with string values, before random pairs: without
 /// them almost no random response decodes at all.
 fn response_object() -> impl Strategy<Value = String> {
+    // `request-id` has a pattern (`^[A-Za-z0-9_-]{1,64}$`): mostly ids that match it, some
+    // that break it (both paths must refuse those alike).
     let required = ["resource", "request-id", "salt", "endpoints"].map(|key| {
+        let text = if key == "request-id" {
+            "[a-z0-9_-]{1,6}|[a-z0-9:*. ]{0,6}"
+        } else {
+            "[a-z0-9:*]{0,6}"
+        };
         prop_oneof![
-            9 => "[a-z0-9:*]{0,6}".prop_map(move |s| format!("\"{key}\": \"{s}\"")),
+            9 => text.prop_map(move |s| format!("\"{key}\": \"{s}\"")),
             1 => json_scalar().prop_map(move |v| format!("\"{key}\": {v}")),
         ]
     });

@@ -16,7 +16,7 @@ use valkey_client::relation::{
 };
 use valkey_client::valkey::acl::password_hash;
 use valkey_client::valkey::{
-    KeyPrefix, MemoryUserStore, ServerInfo, UserStore, ValkeyPolicy, users_of_relation,
+    KeyPrefix, MemoryUserStore, Retention, ServerInfo, UserStore, ValkeyPolicy, users_of_relation,
 };
 
 const UUID: &str = "0b7c2a4e-6f1d-4c3b-9a8e-5d2f1e0c7b6a";
@@ -1269,4 +1269,281 @@ fn an_upgraded_unit_binds_the_secrets_its_memories_name() {
         label.is_some_and(|l| l.starts_with("cache.0.")),
         "not relabelled"
     );
+}
+
+// ---- tenancy: who owns a prefix ------------------------------------------------------------
+
+/// `a1`, `a2`, `a3` and `a4` on relations 0-3, each with `valkey`; one unit each.
+fn tenants() -> Model {
+    let mut state = State::new(UUID);
+    for app in ["a1", "a2", "a3", "a4", "valkey"] {
+        state.add_app(app, 1);
+    }
+    for (number, app) in ["a1", "a2", "a3", "a4"].iter().enumerate() {
+        assert_eq!(
+            state.relate(app, "cache", "valkey", "valkey-client"),
+            number as u32
+        );
+    }
+    Model::new(state)
+}
+
+/// How a test sets up the policy (sharing, retention).
+type Setup = fn(ValkeyPolicy<'_>) -> ValkeyPolicy<'_>;
+
+/// The provider, its policy set up by `setup`, answers relation `number`.
+fn reconcile_with(
+    model: &Model,
+    store: &mut MemoryUserStore,
+    setup: Setup,
+    number: u32,
+) -> Reconciled {
+    let backend = model.unit("valkey/0");
+    Provider::new(&backend, "valkey-client", setup(ValkeyPolicy::new(store)))
+        .with_log(|_, _| {})
+        .reconcile(&client(number), &server())
+        .expect("reconcile")
+        .expect("leader")
+}
+
+/// relation-broken of relation `number` on the provider, its policy set up by `setup`.
+fn broken_with(
+    model: &Model,
+    store: &mut MemoryUserStore,
+    setup: Setup,
+    number: u32,
+) -> Vec<String> {
+    model.state().break_relation(number);
+    let backend = model.unit("valkey/0");
+    Provider::new(&backend, "valkey-client", setup(ValkeyPolicy::new(store)))
+        .with_log(|_, _| {})
+        .on_relation_broken(&client(number))
+        .expect("broken")
+        .expect("leader")
+        .revoked
+}
+
+fn codes(report: &Reconciled) -> Vec<i64> {
+    report.refused.iter().map(|r| r.code).collect()
+}
+
+fn prefix(text: &str) -> KeyPrefix {
+    KeyPrefix::parse(text).expect("valid prefix")
+}
+
+/// The issue's case: `app2:*`, `app*` and `app2:*` asked on three relations at once. The
+/// first is granted and owned by `a1`; the others overlap it and are refused with 5101, a
+/// status naming the prefix and its owner; nothing is created for them. `*` overlaps
+/// everything; `:*` and `.*` overlap nothing granted.
+#[test]
+fn a_prefix_overlapping_another_applications_is_refused() {
+    let model = tenants();
+    let mut store = MemoryUserStore::new();
+    request(&model, "a1/0", 0, &["app2:*"], WireVersion::V1);
+    request(&model, "a2/0", 1, &["app*", ":*", "*"], WireVersion::V1);
+    request(&model, "a3/0", 2, &["app2:*", ".*", "a*"], WireVersion::V1);
+    assert_eq!(reconcile(&model, &mut store, 0).answered.len(), 1);
+    let second = reconcile(&model, &mut store, 1);
+    let third = reconcile(&model, &mut store, 2);
+    assert_eq!(
+        codes(&second),
+        [status_codes::PREFIX_CONFLICT, status_codes::PREFIX_CONFLICT]
+    );
+    assert_eq!(second.answered.len(), 1, "`:*` overlaps nothing granted");
+    assert_eq!(
+        codes(&third),
+        [status_codes::PREFIX_CONFLICT, status_codes::PREFIX_CONFLICT]
+    );
+    assert_eq!(third.answered.len(), 1, "`.*` overlaps nothing granted");
+    assert_eq!(status_codes::PREFIX_CONFLICT / 1000, 5, "a fatal status");
+    // One user per granted request: `app2:*` for a1, `:*` for a2, `.*` for a3.
+    assert_eq!(store.len(), 3);
+    let owners: Vec<(String, String, Option<u32>)> = store
+        .owner_records()
+        .iter()
+        .map(|o| (o.prefix.to_string(), o.app.clone(), o.relation))
+        .collect();
+    assert_eq!(
+        owners,
+        [
+            (".*".to_owned(), "a3".to_owned(), Some(2)),
+            (":*".to_owned(), "a2".to_owned(), Some(1)),
+            ("app2:*".to_owned(), "a1".to_owned(), Some(0)),
+        ]
+    );
+    let reason = &second.refused[0].reason;
+    assert!(
+        reason.contains(
+            r#"prefix "app*" overlaps "app2:*", granted to application `a1` on relation 0"#
+        ),
+        "{reason}"
+    );
+    // The requirer hears it as a status with its resolution.
+    let bag = provider_bag(&model, 1);
+    let statuses: serde_json::Value = serde_json::from_str(&bag["status"]).expect("status");
+    assert_eq!(statuses[0]["code"], 5101);
+    let answers = read(&model, "a2/0", 1, WireVersion::V1);
+    let raised: Vec<i64> = answers
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::StatusRaised { status, .. } => Some(status.code),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(raised, [5101]);
+    assert!(
+        statuses[0]["resolution"]
+            .as_str()
+            .is_some_and(|r| r.contains("allow sharing")),
+        "{statuses}"
+    );
+    // Answered again (update_all): a1 keeps its grant, the others stay refused.
+    assert!(reconcile(&model, &mut store, 0).refused.is_empty());
+    assert_eq!(codes(&reconcile(&model, &mut store, 1)).len(), 2);
+}
+
+/// One application's requests may overlap each other, on one relation or several; another
+/// application's may when the provider allows sharing, and ownership is still recorded.
+#[test]
+fn one_applications_requests_may_overlap_and_sharing_is_a_setting() {
+    let model = tenants();
+    let second = model
+        .state()
+        .relate("a1", "jobs", "valkey", "valkey-client");
+    let mut store = MemoryUserStore::new();
+    request(&model, "a1/0", 0, &["app:*", "app:jobs:*"], WireVersion::V1);
+    let report = reconcile(&model, &mut store, 0);
+    assert_eq!(report.answered.len(), 2);
+    assert!(report.refused.is_empty());
+    Requirer::new(&model.unit("a1/0"), "jobs")
+        .with_log(|_, _| {})
+        .request(&RelationId::new("jobs", second), &["app*"])
+        .expect("request");
+    let report = reconcile(&model, &mut store, second);
+    assert_eq!((report.answered.len(), report.refused.len()), (1, 0));
+
+    request(&model, "a2/0", 1, &["app:shared:*"], WireVersion::V1);
+    assert_eq!(
+        codes(&reconcile(&model, &mut store, 1)),
+        [status_codes::PREFIX_CONFLICT]
+    );
+    let report = reconcile_with(&model, &mut store, |p| p.with_sharing(true), 1);
+    assert_eq!((report.answered.len(), report.refused.len()), (1, 0));
+    assert!(
+        store
+            .owner_records()
+            .iter()
+            .any(|o| o.app == "a2" && o.prefix == prefix("app:shared:*"))
+    );
+}
+
+/// Keep (the default): relation-broken deletes the users and keeps the keys for the
+/// application: another application asking for an overlapping prefix is refused, naming the
+/// application the keys are kept for; the same application related again gets the prefix
+/// (and its keys) back; `discard_kept` ends it.
+#[test]
+fn kept_keys_go_back_only_to_the_same_application() {
+    let model = tenants();
+    let mut store = MemoryUserStore::new();
+    request(&model, "a1/0", 0, &["app:*"], WireVersion::V1);
+    reconcile(&model, &mut store, 0);
+    let revoked = broken_with(&model, &mut store, |p| p, 0);
+    assert_eq!(revoked.len(), 1, "the user goes");
+    assert!(store.is_empty());
+    assert!(store.deleted_prefixes().is_empty(), "no key is deleted");
+    let kept: Vec<_> = store.owner_records().iter().cloned().collect();
+    assert_eq!(
+        kept,
+        [valkey_client::valkey::PrefixOwner::kept(
+            prefix("app:*"),
+            "a1"
+        )]
+    );
+
+    request(&model, "a2/0", 1, &["app:*"], WireVersion::V1);
+    let refused = reconcile(&model, &mut store, 1);
+    assert_eq!(codes(&refused), [status_codes::PREFIX_CONFLICT]);
+    assert!(
+        refused.refused[0]
+            .reason
+            .contains("whose keys are kept for application `a1` after its relation ended"),
+        "{}",
+        refused.refused[0].reason
+    );
+
+    // a1 comes back on a new relation: its prefix, its keys.
+    let again = model
+        .state()
+        .relate("a1", "cache", "valkey", "valkey-client");
+    request(&model, "a1/0", again, &["app:*"], WireVersion::V1);
+    let report = reconcile(&model, &mut store, again);
+    assert_eq!((report.answered.len(), report.refused.len()), (1, 0));
+    let owners: Vec<_> = store.owner_records().iter().cloned().collect();
+    assert_eq!(
+        owners,
+        [valkey_client::valkey::PrefixOwner::live(
+            prefix("app:*"),
+            "a1",
+            again
+        )]
+    );
+
+    // Gone for good: the operator discards what is kept.
+    broken_with(&model, &mut store, |p| p, again);
+    let discarded = ValkeyPolicy::new(&mut store)
+        .discard_kept("a1")
+        .expect("discard");
+    assert_eq!(discarded, [prefix("app:*")]);
+    assert_eq!(store.deleted_prefixes(), [prefix("app:*")]);
+    assert!(store.owner_records().is_empty());
+    assert_eq!(reconcile(&model, &mut store, 1).answered.len(), 1);
+}
+
+/// Delete: relation-broken deletes the users, then the keys under each prefix the relation
+/// owned, unless a prefix of another relation overlaps it (keys another application shares
+/// stay until the last one ends), and forgets the ownership: the next application starts empty.
+#[test]
+fn delete_retention_removes_the_keys_unless_another_relation_shares_them() {
+    let model = tenants();
+    let mut store = MemoryUserStore::new();
+    let delete: Setup = |p| p.with_retention(Retention::Delete);
+    let sharing: Setup = |p| p.with_sharing(true).with_retention(Retention::Delete);
+    request(&model, "a1/0", 0, &["app:*", "app:jobs:*"], WireVersion::V1);
+    request(&model, "a2/0", 1, &["other:*"], WireVersion::V1);
+    request(&model, "a3/0", 2, &["shared:*"], WireVersion::V1);
+    request(&model, "a4/0", 3, &["shared:*"], WireVersion::V1);
+    reconcile(&model, &mut store, 0);
+    reconcile(&model, &mut store, 1);
+    reconcile(&model, &mut store, 2);
+    assert_eq!(
+        reconcile_with(&model, &mut store, sharing, 3)
+            .answered
+            .len(),
+        1
+    );
+
+    // Both prefixes of relation 0 end together: both are deleted, `other:*` is untouched.
+    assert_eq!(broken_with(&model, &mut store, delete, 0).len(), 2);
+    assert_eq!(
+        store.deleted_prefixes(),
+        [prefix("app:*"), prefix("app:jobs:*")]
+    );
+    // `shared:*` is still a4's: a3's end deletes nothing; a4's end deletes the keys.
+    broken_with(&model, &mut store, sharing, 2);
+    assert_eq!(store.deleted_prefixes().len(), 2);
+    broken_with(&model, &mut store, sharing, 3);
+    assert_eq!(store.deleted_prefixes().last(), Some(&prefix("shared:*")));
+    let owners: Vec<_> = store
+        .owner_records()
+        .iter()
+        .map(|o| o.app.clone())
+        .collect();
+    assert_eq!(owners, ["a2"]);
+    // Nothing is kept for a1: another application may have `app:*` now.
+    let again = model
+        .state()
+        .relate("a3", "cache", "valkey", "valkey-client");
+    request(&model, "a3/0", again, &["app:*"], WireVersion::V1);
+    assert_eq!(reconcile(&model, &mut store, again).answered.len(), 1);
 }

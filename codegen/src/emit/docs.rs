@@ -306,6 +306,9 @@ fn field_row(field: &Field) -> Vec<String> {
     if let Some(constant) = &field.constant {
         notes.push(format!("Always `{constant}`."));
     }
+    if let Some(pattern) = &field.pattern {
+        notes.push(format!("Matches {}.", code_span(pattern)));
+    }
     if !field.aliases.is_empty() {
         let aliases: Vec<String> = field.aliases.iter().map(|a| format!("`{a}`")).collect();
         notes.push(format!("Also read as {}.", aliases.join(", ")));

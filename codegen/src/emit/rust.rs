@@ -317,6 +317,9 @@ fn struct_field(interface: &Interface, field: &Field, uses: &mut Uses) -> TokenS
     if let Some(constant) = &field.constant {
         args.push(quote!(constant = #constant));
     }
+    if let Some(pattern) = &field.pattern {
+        args.push(quote!(pattern = #pattern));
+    }
     if let Some(title) = &field.title {
         args.push(quote!(title = #title));
     }

@@ -139,6 +139,8 @@ pub struct Field {
     pub secret_uri: Option<String>,
     /// The only accepted value, if any.
     pub constant: Option<String>,
+    /// A regular expression every value must match, if any (it compiles: checked).
+    pub pattern: Option<String>,
     /// Title, if any.
     pub title: Option<String>,
     /// Description, if any.

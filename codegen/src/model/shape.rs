@@ -64,6 +64,7 @@ impl Interface {
             secret: field.secret.clone(),
             secret_uri: field.secret_uri.clone(),
             constant: field.constant.clone(),
+            pattern: field.pattern.clone(),
             title: field.title.clone(),
             description: description(field.description.as_deref()),
             examples: field.examples.clone(),

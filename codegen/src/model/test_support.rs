@@ -16,6 +16,7 @@ fn field(name: &str, ty: Type) -> Field {
         secret: None,
         secret_uri: None,
         constant: None,
+        pattern: None,
         title: None,
         description: None,
         examples: Vec::new(),

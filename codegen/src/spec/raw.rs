@@ -134,6 +134,15 @@ pub(crate) struct RawField {
     pub secret_uri: Option<String>,
     /// The only accepted value (string fields).
     pub constant: Option<String>,
+    /// A regular expression every value must match (string fields, not secret): checked by
+    /// the generated bindings when they decode (`#[databag(pattern = "...")]`, an error naming
+    /// the key), written into the JSON Schemas as `"pattern"` and shown in the docs. Matching
+    /// is unanchored, as in JSON Schema: anchor with `^...$`. The pattern must compile with
+    /// `regex-lite` (what the bindings run) and should stay in the syntax it shares with
+    /// ECMA-262 (what JSON Schema validators run): classes, anchors, `{m,n}`, `|`, groups.
+    /// The field's examples and example databag values must match it. Request ids use
+    /// `^[A-Za-z0-9_-]{1,64}$` (PROTOCOL.md §18.5).
+    pub pattern: Option<String>,
     pub title: Option<String>,
     pub description: Option<String>,
     /// Values as the typed model holds them: raw for `string`/`secret-uri`, JSON text else.

@@ -7,7 +7,11 @@ pub struct Request {
     #[databag(title = "Topic name", example = "special-topic", example = "appname-*")]
     pub resource: String,
     /// Identifies the request; the provider answers under the same id. Written as the first 16 hex characters of SHA-256 of `<resource>:<salt>`, but peers accept any id.
-    #[databag(title = "Request id", example = "97985e11a7ed4ef5")]
+    #[databag(
+        pattern = "^[A-Za-z0-9_-]{1,64}$",
+        title = "Request id",
+        example = "97985e11a7ed4ef5"
+    )]
     pub request_id: String,
     /// Random salt used to compute the request id.
     #[databag(title = "Salt", example = "Vb3nT8qYc1ZsLe6W")]
@@ -60,7 +64,11 @@ pub struct Response {
     #[databag(title = "Topic name", example = "special-topic")]
     pub resource: String,
     /// The id of the request this response answers.
-    #[databag(title = "Request id", example = "97985e11a7ed4ef5")]
+    #[databag(
+        pattern = "^[A-Za-z0-9_-]{1,64}$",
+        title = "Request id",
+        example = "97985e11a7ed4ef5"
+    )]
     pub request_id: String,
     /// The request's salt, echoed.
     #[databag(title = "Salt", example = "Vb3nT8qYc1ZsLe6W")]

@@ -9,17 +9,28 @@ use super::KeyPrefix;
 
 /// What a client may do inside its prefix, and the holes of the broad categories closed: the
 /// keyspace-wide commands (FLUSHALL, FLUSHDB, SWAPDB, FUNCTION, KEYS, SCAN, RANDOMKEY, DBSIZE,
-/// SELECT, MOVE, SORT), server-wide views (INFO, PUBSUB CHANNELS/NUMSUB/NUMPAT, CLIENT other
-/// than its own name and id, WAIT), and everything `@dangerous` or `@admin` but ROLE.
+/// SELECT, MOVE, COPY, SORT), server-wide views (INFO, LOLWUT, PUBSUB CHANNELS/NUMSUB/NUMPAT,
+/// CLIENT other than its own name and id, WAIT), and everything `@dangerous` or `@admin` but
+/// ROLE.
+///
+/// Every tenant lives in database 0: SELECT, MOVE and SWAPDB are gone, and so is COPY, whose
+/// `DB <n>` option writes into another database. An ACL rule cannot refuse one option of a
+/// command, so same-database COPY goes too (a tenant copies with its own reads and writes).
+///
+/// HELLO (`@connection`) stays: clients negotiate RESP3 and authenticate with it, some at every
+/// connect. Its reply names the server version, which every response already publishes
+/// (`version`, PROTOCOL.md §13), so it tells a tenant nothing new. LOLWUT (`@read`) only prints
+/// the version in art: removed, as it serves no client.
 ///
 /// ROLE (`@admin @dangerous`) is given back: a Sentinel client must ask the server it was sent
 /// to whether it is the primary (the Sentinel client protocol; the `redis` crate refuses the
 /// connection without it, tests/tests/valkey_e2e.rs). It tells the replicas' addresses, which
 /// `read-only-endpoints` publishes anyway.
-const CLIENT_PERMISSIONS: &str = "-@all +@read +@write +@keyspace +@transaction +@pubsub \
+pub const CLIENT_PERMISSIONS: &str = "-@all +@read +@write +@keyspace +@transaction +@pubsub \
     +@connection -@dangerous -@admin +role -keys -scan -randomkey -flushall -flushdb -swapdb \
-    -function -dbsize -move -select -info -sort -sort_ro -wait -waitaof -pubsub|channels \
-    -pubsub|numpat -pubsub|numsub -pubsub|shardchannels -pubsub|shardnumsub -client \
+    -function -dbsize -move -select -copy -lolwut -info -sort -sort_ro -wait -waitaof \
+    -pubsub|channels -pubsub|numpat -pubsub|numsub -pubsub|shardchannels -pubsub|shardnumsub \
+    -client \
     +client|setname +client|setinfo +client|getname +client|id";
 
 /// What a client may ask Sentinel: find the primary and replicas, nothing that changes or

@@ -31,7 +31,7 @@ const MAX_PREFIX: usize = 128;
 /// (`? [ ] \ ^` and inner `*`, which would widen the pattern; `**` too), quotes (they change
 /// how the ACL file is split), other punctuation (`, $ ; ...`, kept out to stay conservative),
 /// non-ASCII, and the empty prefix (which the reference library turns into an empty pattern).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct KeyPrefix(String);
 
 /// Why a prefix was refused.
@@ -91,6 +91,20 @@ impl KeyPrefix {
     /// The prefix as requested, e.g. `application:*`.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The literal part: the prefix without its trailing `*` (`""` for `*`).
+    pub fn literal(&self) -> &str {
+        self.0.strip_suffix('*').unwrap_or(&self.0)
+    }
+
+    /// Whether a key or channel could match both prefixes: one literal part starts with the
+    /// other (`app*` and `app2:*`; `*` overlaps everything). Deliberately coarse: `app` (the
+    /// single key `app`) and `app2:*` share no key, but count as overlapping, so that no rule
+    /// about which prefixes are exact needs to hold for two tenants to stay apart.
+    pub fn overlaps(&self, other: &KeyPrefix) -> bool {
+        let (a, b) = (self.literal(), other.literal());
+        a.starts_with(b) || b.starts_with(a)
     }
 }
 
@@ -246,6 +260,35 @@ mod tests {
              `: . _ / - { } = @`"
         );
         assert!(KeyPrefix::parse(&"a".repeat(200)).is_err());
+    }
+
+    #[test]
+    fn overlaps_when_one_literal_part_starts_the_other() {
+        let p = |text: &str| KeyPrefix::parse(text).expect("valid prefix");
+        for (a, b) in [
+            ("app2:*", "app*"),
+            ("app2:*", "app2:*"),
+            ("a*", "application:*"),
+            ("*", "x:*"),
+            ("*", "*"),
+            ("app", "app2:*"),
+            ("app:{t}:*", "app:*"),
+        ] {
+            assert!(p(a).overlaps(&p(b)), "{a} {b}");
+            assert!(p(b).overlaps(&p(a)), "{b} {a}");
+        }
+        for (a, b) in [
+            ("app:*", "app2:*"),
+            ("app:*", "application:*"),
+            ("app2:*", "application:*"),
+            ("app:{t}:*", "app:{u}:*"),
+            (":*", "app:*"),
+            (".*", "app:*"),
+        ] {
+            assert!(!p(a).overlaps(&p(b)), "{a} {b}");
+        }
+        assert_eq!(p("*").literal(), "");
+        assert_eq!(p("app:*").literal(), "app:");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 // Hand-written (not generated): Valkey policy. Where a provider keeps the Valkey users it
-// creates for requirers; a trait so that tests use memory and the charm the real server.
+// creates for requirers, and who owns each granted prefix; a trait so that tests use memory
+// and the charm the real server.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use databag::Secret;
 
@@ -31,6 +32,57 @@ pub trait UserStore {
 
     /// Every user this store manages.
     fn usernames(&mut self) -> Result<Vec<String>, StoreError>;
+
+    /// Every ownership record ([`PrefixOwner`]): which application holds, or held, which
+    /// prefix. Kept beside the users because a decision about a new request needs every
+    /// grant of every earlier hook, and the server's ACL alone cannot tell applications apart.
+    fn owners(&mut self) -> Result<Vec<PrefixOwner>, StoreError>;
+
+    /// Records `owner`; a record equal to it already there is left as it is.
+    fn put_owner(&mut self, owner: &PrefixOwner) -> Result<(), StoreError>;
+
+    /// Forgets `owner`; a record that does not exist is skipped.
+    fn delete_owner(&mut self, owner: &PrefixOwner) -> Result<(), StoreError>;
+
+    /// Deletes at most `limit` keys matching `prefix` (as the ACL pattern `~<prefix>` matches
+    /// them); returns how many it deleted. On a server: `SCAN 0 MATCH <prefix>` and `UNLINK`
+    /// in batches, so neither the server nor the hook blocks on a large prefix; a caller seeing
+    /// `limit` back calls again (the next hook) for the rest.
+    fn delete_keys(&mut self, prefix: &KeyPrefix, limit: usize) -> Result<usize, StoreError>;
+}
+
+/// Who owns a granted prefix: the application a relation's requests came from. The Valkey
+/// charm keeps no such record, and so grants overlapping prefixes to different applications
+/// (PROTOCOL.md §13, §17).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PrefixOwner {
+    /// The granted prefix.
+    pub prefix: KeyPrefix,
+    /// The remote application (`relation-list --app`).
+    pub app: String,
+    /// The relation it was granted on; `None` once that relation ended and its keys were
+    /// kept for `app` ([`Retention::Keep`](super::Retention::Keep)).
+    pub relation: Option<u32>,
+}
+
+impl PrefixOwner {
+    /// A grant of `prefix` to `app` on relation `relation`.
+    pub fn live(prefix: KeyPrefix, app: &str, relation: u32) -> Self {
+        PrefixOwner {
+            prefix,
+            app: app.to_owned(),
+            relation: Some(relation),
+        }
+    }
+
+    /// The record of keys kept for `app` after its relation ended.
+    pub fn kept(prefix: KeyPrefix, app: &str) -> Self {
+        PrefixOwner {
+            prefix,
+            app: app.to_owned(),
+            relation: None,
+        }
+    }
 }
 
 /// The users of relation `number` among `usernames`: exactly `relation-<number>` (v0) and the
@@ -49,9 +101,14 @@ pub fn users_of_relation(number: u32, usernames: &[String]) -> Vec<String> {
 
 /// A [`UserStore`] in memory, for tests and for charms that keep users elsewhere themselves.
 /// Passwords are kept only as the ACL rule stores them, `#<sha256-hex>`.
+///
+/// It holds no keys; [`UserStore::delete_keys`] records each call in
+/// [`MemoryUserStore::deleted_prefixes`], so tests see what a server would have been asked.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemoryUserStore {
     users: BTreeMap<String, StoredUser>,
+    owners: BTreeSet<PrefixOwner>,
+    deleted: Vec<KeyPrefix>,
 }
 
 /// One user of a [`MemoryUserStore`].
@@ -71,7 +128,20 @@ impl MemoryUserStore {
 
     /// A store holding `users`, e.g. read back from a file.
     pub fn from_users(users: BTreeMap<String, StoredUser>) -> Self {
-        MemoryUserStore { users }
+        MemoryUserStore {
+            users,
+            ..MemoryUserStore::default()
+        }
+    }
+
+    /// The ownership records, in order.
+    pub fn owner_records(&self) -> &BTreeSet<PrefixOwner> {
+        &self.owners
+    }
+
+    /// The prefixes whose keys [`UserStore::delete_keys`] was asked to delete, in order.
+    pub fn deleted_prefixes(&self) -> &[KeyPrefix] {
+        &self.deleted
     }
 
     /// The users, by name.
@@ -121,5 +191,25 @@ impl UserStore for MemoryUserStore {
 
     fn usernames(&mut self) -> Result<Vec<String>, StoreError> {
         Ok(self.users.keys().cloned().collect())
+    }
+
+    fn owners(&mut self) -> Result<Vec<PrefixOwner>, StoreError> {
+        Ok(self.owners.iter().cloned().collect())
+    }
+
+    fn put_owner(&mut self, owner: &PrefixOwner) -> Result<(), StoreError> {
+        self.owners.insert(owner.clone());
+        Ok(())
+    }
+
+    fn delete_owner(&mut self, owner: &PrefixOwner) -> Result<(), StoreError> {
+        self.owners.remove(owner);
+        Ok(())
+    }
+
+    fn delete_keys(&mut self, prefix: &KeyPrefix, limit: usize) -> Result<usize, StoreError> {
+        let _ = limit;
+        self.deleted.push(prefix.clone());
+        Ok(0)
     }
 }

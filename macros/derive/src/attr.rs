@@ -167,6 +167,7 @@ pub struct Field {
     pub secret_uri: Option<LitStr>,
     pub flatten: Option<TokenStream>,
     pub constant: Option<LitStr>,
+    pub pattern: Option<LitStr>,
     pub title: Option<LitStr>,
     pub examples: Vec<LitStr>,
     pub doc: Option<String>,
@@ -182,6 +183,7 @@ impl Field {
         let mut secret_uri = Attr::none(cx, SECRET_URI);
         let mut flatten = Attr::none(cx, FLATTEN);
         let mut constant = Attr::none(cx, CONSTANT);
+        let mut pattern = Attr::none(cx, PATTERN);
         let mut title = Attr::none(cx, TITLE);
         let mut examples = Vec::new();
 
@@ -220,6 +222,10 @@ impl Field {
                 // #[databag(constant = "v1")]
                 let value = get_lit_str(cx, CONSTANT, meta)?;
                 constant.set_opt(&meta.path, value);
+            } else if meta.path == PATTERN {
+                // #[databag(pattern = "^[A-Za-z0-9_-]{1,64}$")]
+                let value = get_lit_str(cx, PATTERN, meta)?;
+                pattern.set_opt(&meta.path, value);
             } else if meta.path == TITLE {
                 // #[databag(title = "Endpoints")]
                 let value = get_lit_str(cx, TITLE, meta)?;
@@ -242,6 +248,7 @@ impl Field {
             secret_uri: secret_uri.get(),
             flatten: flatten.get(),
             constant: constant.get(),
+            pattern: pattern.get(),
             title: title.get(),
             examples,
             doc: doc_string(&field.attrs),

@@ -19,6 +19,7 @@ pub fn check(cx: &Ctxt, cont: &Container) {
                 check_secret(cx, field);
                 check_secret_uri(cx, field);
                 check_constant(cx, field);
+                check_pattern(cx, field);
                 check_leak(cx, field);
                 check_empty_names(cx, field);
             }
@@ -145,6 +146,26 @@ fn check_secret_uri(cx: &Ctxt, field: &Field) {
 fn check_constant(cx: &Ctxt, field: &Field) {
     if field.attrs.constant.is_some() && !is_named(field.ty, "String") {
         cx.error_spanned_by(field.ty, "a `constant` field must be a `String`");
+    }
+}
+
+/// A `pattern` is a regular expression over a string; it is compiled here with the engine the
+/// runtime uses, so a bad one is an error on its literal, never a surprise in a charm.
+fn check_pattern(cx: &Ctxt, field: &Field) {
+    let Some(pattern) = &field.attrs.pattern else {
+        return;
+    };
+    let string = is_named(field.ty, "String")
+        || option_inner(field.ty).is_some_and(|inner| is_named(inner, "String"));
+    if !string {
+        cx.error_spanned_by(
+            field.ty,
+            "a `pattern` field must be a `String` or an `Option<String>`",
+        );
+    }
+    if let Err(error) = regex_lite::Regex::new(&pattern.value()) {
+        let message = error.to_string().replace('\n', " ");
+        cx.error_spanned_by(pattern, format!("invalid `pattern`: {message}"));
     }
 }
 
@@ -343,6 +364,7 @@ fn other_attrs(field: &Field, except: &[&str]) -> Vec<(&'static str, TokenStream
     add("secret_uri", lit(&a.secret_uri));
     add("flatten", path(&a.flatten));
     add("constant", lit(&a.constant));
+    add("pattern", lit(&a.pattern));
     add("title", lit(&a.title));
     for example in &a.examples {
         add("example", Some(example.to_token_stream()));

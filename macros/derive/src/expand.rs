@@ -76,6 +76,7 @@ fn expand_struct(cont: &Container, fields: &[Field]) -> TokenStream {
         flatten,
     };
     let locals = fast.locals();
+    let pattern_statics = fast.pattern_statics();
     let reads = declared.iter().zip(&locals).map(|(field, local)| {
         let ty = field.ty;
         let name = &field.name;
@@ -84,9 +85,13 @@ fn expand_struct(cont: &Container, fields: &[Field]) -> TokenStream {
         let check = field.attrs.constant.as_ref().map(|constant| {
             quote!(_p::check_constant(&#local, #constant, &__path.key(#name))?;)
         });
+        let pattern = fast::pattern_static(field).map(|pattern| {
+            quote!(_p::check_pattern(&#local, &#pattern, &__path.key(#name))?;)
+        });
         quote! {
             let #local = _p::field::<#ty>(&mut __object, #name, &[#(#aliases),*], #default, __path)?;
             #check
+            #pattern
         }
     });
     let members = declared.iter().zip(&locals).map(|(field, local)| {
@@ -122,6 +127,8 @@ fn expand_struct(cont: &Container, fields: &[Field]) -> TokenStream {
     let write_json = fast.object_writer();
 
     quote! {
+        #pattern_statics
+
         #[automatically_derived]
         impl _databag::Databag for #ident {
             fn shape() -> _p::Arc<_databag::Shape> {
@@ -198,6 +205,7 @@ fn shape_field(field: &Field) -> TokenStream {
     let secret = opt_string(attrs.secret.as_ref().map(|lit| lit.value()).as_deref());
     let secret_uri = opt_string(attrs.secret_uri.as_ref().map(|lit| lit.value()).as_deref());
     let constant = opt_string(attrs.constant.as_ref().map(|lit| lit.value()).as_deref());
+    let pattern = opt_string(attrs.pattern.as_ref().map(|lit| lit.value()).as_deref());
     let title = opt_string(attrs.title.as_ref().map(|lit| lit.value()).as_deref());
     let description = opt_string(attrs.doc.as_deref());
     let examples = string_vec(attrs.examples.iter().map(|lit| lit.value()));
@@ -211,6 +219,7 @@ fn shape_field(field: &Field) -> TokenStream {
             secret: #secret,
             secret_uri: #secret_uri,
             constant: #constant,
+            pattern: #pattern,
             title: #title,
             description: #description,
             examples: #examples,

@@ -22,6 +22,7 @@ pub const DEFAULT: Symbol = Symbol("default");
 pub const EXAMPLE: Symbol = Symbol("example");
 pub const FLATTEN: Symbol = Symbol("flatten");
 pub const JSON: Symbol = Symbol("json");
+pub const PATTERN: Symbol = Symbol("pattern");
 pub const RENAME: Symbol = Symbol("rename");
 pub const SECRET: Symbol = Symbol("secret");
 pub const SECRET_URI: Symbol = Symbol("secret_uri");
@@ -35,7 +36,7 @@ pub const STRUCT_ATTRS: &[Symbol] = &[RENAME_ALL, CRATE, TITLE];
 pub const ENUM_ATTRS: &[Symbol] = &[TAG, CRATE];
 /// Attributes accepted on a struct field.
 pub const FIELD_ATTRS: &[Symbol] = &[
-    RENAME, ALIAS, DEFAULT, JSON, SECRET, SECRET_URI, FLATTEN, CONSTANT, TITLE, EXAMPLE,
+    RENAME, ALIAS, DEFAULT, JSON, SECRET, SECRET_URI, FLATTEN, CONSTANT, PATTERN, TITLE, EXAMPLE,
 ];
 /// Attributes accepted on an enum variant.
 pub const VARIANT_ATTRS: &[Symbol] = &[RENAME, DEFAULT, OTHER];

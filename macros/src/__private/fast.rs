@@ -314,6 +314,14 @@ pub fn constant(value: &str, expected: &str) -> Result<(), Fallback> {
     }
 }
 
+/// Checks a `pattern` field's value.
+pub fn pattern(value: &impl super::PatternValue, pattern: &super::Pattern) -> Result<(), Fallback> {
+    match value.pattern_text() {
+        Some(text) if !pattern.matches(text) => Err(Fallback),
+        _ => Ok(()),
+    }
+}
+
 /// The content of the secret `uri` names; a missing secret or a resolver error declines (the
 /// checked path reports it, naming the key). The values are zeroized when the expansion is
 /// done with them (each field has its own copy, in a `Secret` where the field is one).

@@ -70,15 +70,27 @@ pub(crate) fn text_at<'o>(object: &'o Object, key: &str) -> &'o str {
     object.get(key).and_then(Value::as_str).unwrap_or_default()
 }
 
-/// A v0 requirer's flat databag read as a request: `resource` from the v0 key `key`, no id,
-/// no salt, the bookkeeping lists left out.
+/// The request id of a v0 request or answer in the engine's typed view ([`Grant::request`],
+/// v0 responses in [`Answers`]): the v0 wire carries none, and the generated types refuse an
+/// empty id (their `pattern`, PROTOCOL.md §18.5). Never written: a v0 answer has no
+/// `request-id` key, and v0 secret labels name no request.
+///
+/// [`Grant::request`]: super::Grant::request
+/// [`Answers`]: super::Answers
+pub const V0_REQUEST_ID: &str = "v0";
+
+/// A v0 requirer's flat databag read as a request: `resource` from the v0 key `key`, the id
+/// [`V0_REQUEST_ID`], no salt, the bookkeeping lists left out.
 pub(crate) fn v0_request(flat: &Object, key: &str) -> Object {
     let mut request = Object::new();
     request.insert(
         "resource".to_owned(),
         Value::String(text_at(flat, key).to_owned()),
     );
-    request.insert("request-id".to_owned(), Value::String(String::new()));
+    request.insert(
+        "request-id".to_owned(),
+        Value::String(V0_REQUEST_ID.to_owned()),
+    );
     request.insert("salt".to_owned(), Value::String(String::new()));
     for (name, value) in flat {
         let bookkeeping = ["requested-secrets", "provided-secrets", "resource"];
@@ -89,8 +101,8 @@ pub(crate) fn v0_request(flat: &Object, key: &str) -> Object {
     request
 }
 
-/// A flat v0 answer read as a response: `resource` from the v0 key (or `resource`), an empty
-/// request id, a salt (`""` when the answer has none), only the response's declared fields.
+/// A flat v0 answer read as a response: `resource` from the v0 key (or `resource`), the
+/// request id [`V0_REQUEST_ID`], a salt (`""` when the answer has none), only the response's declared fields.
 pub(crate) fn v0_response<I: Interface>(flat: Object) -> Object {
     let shape = I::Response::shape();
     let resource = [I::V0_RESOURCE_KEY, "resource"]
@@ -105,7 +117,10 @@ pub(crate) fn v0_response<I: Interface>(flat: Object) -> Object {
         .filter(|(key, _)| shape.field(key).is_some())
         .collect();
     response.insert("resource".to_owned(), Value::String(resource));
-    response.insert("request-id".to_owned(), Value::String(String::new()));
+    response.insert(
+        "request-id".to_owned(),
+        Value::String(V0_REQUEST_ID.to_owned()),
+    );
     response.insert("salt".to_owned(), Value::String(salt));
     response
 }

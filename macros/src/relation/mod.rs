@@ -122,7 +122,7 @@ mod trust;
 use std::fmt;
 
 pub use events::{Event, Status};
-pub use interface::{Interface, RequestId, RequestIdError, excerpt};
+pub use interface::{Interface, RequestId, RequestIdError, V0_REQUEST_ID, excerpt};
 pub use profile::WriterProfile;
 pub use provider::{
     Cleanup, DEFAULT_REQUEST_LIMIT, Grant, Policy, PolicyError, Provider, Reconciled, Reply,

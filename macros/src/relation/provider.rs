@@ -29,10 +29,13 @@ pub type PolicyError = Box<dyn std::error::Error + Send + Sync>;
 pub struct Grant<'g, I: Interface> {
     /// The relation.
     pub relation: &'g RelationId,
+    /// The application on the other side of the relation (`relation-list --app`), so a
+    /// policy can tell which application owns what it granted (Valkey: key prefixes).
+    pub remote_app: &'g str,
     /// The request's id (checked); `None` for a v0 requirer, which sends none.
     pub request_id: Option<&'g RequestId>,
     /// The request (for a v0 requirer: its flat databag read as a request, resource from the
-    /// v0 resource key, empty id and salt).
+    /// v0 resource key, id [`V0_REQUEST_ID`](super::V0_REQUEST_ID), empty salt).
     pub request: &'g I::Request,
     /// The response this provider wrote last time, plaintext (secret URIs, no secret values);
     /// `None` the first time.
@@ -166,6 +169,7 @@ pub struct Provider<'a, I: Interface, P: Policy<I>> {
 
 /// A request being answered: where it is and what it asks.
 struct Pending<'r, I: Interface> {
+    remote_app: &'r str,
     index: Option<usize>,
     id: Option<RequestId>,
     request: I::Request,
@@ -404,10 +408,20 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
             self.log(Level::Debug, &format!("{context}: no request yet"));
             return Ok(report);
         }
+        let remote_app = self.backend.remote_app(relation).map_err(|error| {
+            FlowError::juju(format!("{context}: naming the remote application"), error)
+        })?;
         let version = remote.get("version").map(String::as_str);
+        // Requests whose id breaks the interface's pattern are refused one by one here, so
+        // the typed decode (which checks every id) still reads the others (PROTOCOL.md §18.5).
+        let (screened, kept) = if version == Some("v1") {
+            screen_request_ids(&remote, self.request_limit, &mut report)
+        } else {
+            (remote.clone(), Vec::new())
+        };
         let decoded = match version {
             Some("v1") => {
-                I::RequirerV1::from_bag(&remote).map(|data| (WireVersion::V1, object_of(&data)))
+                I::RequirerV1::from_bag(&screened).map(|data| (WireVersion::V1, object_of(&data)))
             }
             None | Some("v0") => {
                 I::RequirerV0::from_bag(&remote).map(|data| (WireVersion::V0, object_of(&data)))
@@ -423,11 +437,22 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
         let mut wanted = match decoded {
             Ok((WireVersion::V1, data)) => {
                 report.wire_version = Some("v1");
-                self.answer_v1(relation, &local, &data, input, &mut report)?
+                let at = Requester {
+                    remote_app: &remote_app,
+                    kept: &kept,
+                };
+                let bag = self.answer_v1(relation, &at, &local, &data, input, &mut report)?;
+                // The screened refusals came first; statuses list requests in their order.
+                report.refused.sort_by_key(|refusal| refusal.index);
+                bag
             }
             Ok((WireVersion::V0, data)) => {
                 report.wire_version = Some("v0");
-                self.answer_v0(relation, &local, data, input, &mut report)?
+                let at = Requester {
+                    remote_app: &remote_app,
+                    kept: &[],
+                };
+                self.answer_v0(relation, &at, &local, data, input, &mut report)?
             }
             Err(error) => {
                 report.refused.push(Refusal::new(
@@ -486,6 +511,7 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
     fn answer_v1(
         &mut self,
         relation: &RelationId,
+        requester: &Requester<'_>,
         local: &Bag,
         data: &Object,
         input: &P::Input,
@@ -521,7 +547,9 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
             // What was answered before stays; only the status changes.
             return Ok(local.clone());
         }
-        for (index, request) in requests.into_iter().enumerate() {
+        for (position, request) in requests.into_iter().enumerate() {
+            // The request's index in the requirer's own list, before screening.
+            let index = requester.kept.get(position).copied().unwrap_or(position);
             let raw_id = text_at(&request, "request-id").to_owned();
             let refuse = |code, reason: String| Refusal {
                 index: Some(index),
@@ -549,6 +577,7 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
                 .iter()
                 .position(|r| text_at(r, "request-id") == id.as_str());
             let pending = Pending {
+                remote_app: requester.remote_app,
                 index: Some(index),
                 id: Some(id.clone()),
                 request: self.typed_request(&context, request.clone())?,
@@ -616,6 +645,7 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
     fn answer_v0(
         &mut self,
         relation: &RelationId,
+        requester: &Requester<'_>,
         local: &Bag,
         data: Object,
         input: &P::Input,
@@ -639,6 +669,7 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
         let previous_response = previous.clone().map(v0_response::<I>);
         let request = v0_request(&data, key);
         let pending = Pending {
+            remote_app: requester.remote_app,
             index: None,
             id: None,
             request: self.typed_request(&context, request.clone())?,
@@ -731,6 +762,7 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
         };
         let grant = Grant {
             relation,
+            remote_app: pending.remote_app,
             request_id: pending.id.as_ref(),
             request: &pending.request,
             previous: previous.as_ref(),
@@ -836,6 +868,49 @@ pub const DEFAULT_REQUEST_LIMIT: usize = 64;
 
 /// How many refusals of one run get a log line of their own.
 const LOGGED_REFUSALS: usize = 5;
+
+/// Who asks on a relation: the remote application, and where each request the engine reads
+/// stood in the requirer's list ([`screen_request_ids`]).
+struct Requester<'r> {
+    remote_app: &'r str,
+    kept: &'r [usize],
+}
+
+/// The requirer's v1 databag without the requests whose `request-id` is a string that is not a
+/// valid request id (each refused here, 5003, with its index), and the original index of each
+/// request kept. Anything else (unreadable JSON, a missing or non-string id, more requests than
+/// `limit`) is left to the typed decode and the checks after it, unchanged.
+fn screen_request_ids(remote: &Bag, limit: usize, report: &mut Reconciled) -> (Bag, Vec<usize>) {
+    let parsed = remote
+        .get("requests")
+        .and_then(|text| serde_json::from_str::<Value>(text).ok());
+    let Some(Value::Array(items)) = parsed else {
+        return (remote.clone(), Vec::new());
+    };
+    if items.len() > limit {
+        return (remote.clone(), Vec::new());
+    }
+    let mut kept = Vec::with_capacity(items.len());
+    let mut list = Vec::with_capacity(items.len());
+    for (index, item) in items.into_iter().enumerate() {
+        if let Some(Value::String(id)) = item.get("request-id")
+            && let Err(error) = RequestId::parse(id)
+        {
+            report.refused.push(Refusal {
+                index: Some(index),
+                request_id: Some(id.clone()),
+                code: status_codes::INVALID_REQUEST_ID,
+                reason: error.to_string(),
+            });
+            continue;
+        }
+        kept.push(index);
+        list.push(item);
+    }
+    let mut screened = remote.clone();
+    screened.insert("requests".to_owned(), Value::Array(list).to_string());
+    (screened, kept)
+}
 
 /// The unit-state key marking that this unit leaves `relation` while it lives on.
 fn leaving_key(relation: &RelationId) -> String {

@@ -91,8 +91,13 @@ impl fmt::Display for Problem {
 }
 
 impl<I: Interface> Answers<I> {
-    /// The response to request `request_id` (`""` for a v0 answer).
+    /// The response to request `request_id` (`""` for a v0 answer, whose typed id is
+    /// [`V0_REQUEST_ID`](super::V0_REQUEST_ID)).
     pub fn response(&self, request_id: &str) -> Option<&I::Response> {
+        let request_id = match request_id {
+            "" => super::V0_REQUEST_ID,
+            id => id,
+        };
         self.responses
             .iter()
             .find(|r| text_at(&object_of(*r), "request-id") == request_id)
@@ -193,7 +198,8 @@ impl<'a, I: Interface> Requirer<'a, I> {
         for resource in resources {
             let mut object = Object::new();
             object.insert("resource".to_owned(), Value::String((*resource).to_owned()));
-            object.insert("request-id".to_owned(), Value::String(String::new()));
+            // A placeholder the id pattern accepts; `request_with` writes the real id.
+            object.insert("request-id".to_owned(), Value::String("0".to_owned()));
             object.insert("salt".to_owned(), Value::String(String::new()));
             requests.push(typed(object).map_err(|error| {
                 FlowError::databag(format!("{context}: building a request"), error)

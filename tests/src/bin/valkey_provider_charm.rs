@@ -7,7 +7,8 @@
 //! "sentinel-endpoints", "version", "tls", "tls-ca", "admin", "sentinel-admins"}`. With `admin`
 //! (and optionally `sentinel-admins`, a list), both [`AdminAccess`] objects, the users are
 //! created on that real server and its Sentinels ([`ServerUsers`]); without, they live in
-//! `users.json` there, as the ACL lines a Valkey server would load (password hashes only). Log
+//! `users.json` there, as the ACL lines a Valkey server would load (password hashes only).
+//! Either way, who owns each granted prefix is kept in `owners.json` there ([`OwnerFile`]). Log
 //! lines go to stderr and never hold a secret value. A failure prints `ERROR <what>` and exits
 //! 1, so Juju retries the hook.
 
@@ -17,14 +18,17 @@ use std::process::ExitCode;
 
 use databag::Secret;
 use databag::juju::{HookTools, RelationId};
-use databag_tests::valkey_users::{AdminAccess, ServerUsers};
+use databag_tests::valkey_users::{AdminAccess, OwnerFile, ServerUsers};
 use serde_json::{Value, json};
 use valkey_client::relation::{Level, Provider};
-use valkey_client::valkey::{KeyPrefix, ServerInfo, StoreError, UserStore, ValkeyPolicy, acl};
+use valkey_client::valkey::{
+    KeyPrefix, PrefixOwner, ServerInfo, StoreError, UserStore, ValkeyPolicy, acl,
+};
 
 const ENDPOINT: &str = "valkey-client";
 const SERVER: &str = "server.json";
 const USERS: &str = "users.json";
+const OWNERS: &str = "owners.json";
 
 fn main() -> ExitCode {
     match run() {
@@ -42,12 +46,14 @@ fn run() -> Result<(), String> {
     let unit = tools.context().unit.clone();
     let charm_dir = charm_dir();
     let (server, admins) = read_server(&charm_dir)?;
+    let owners = OwnerFile::open(charm_dir.join(OWNERS))?;
     let mut users: Box<dyn UserStore> = match admins {
         Some((admin, sentinels)) => Box::new(
             ServerUsers::open(&admin, &sentinels)
-                .map_err(|error| format!("connecting to the server as {admin:?}: {error}"))?,
+                .map_err(|error| format!("connecting to the server as {admin:?}: {error}"))?
+                .with_owners(owners),
         ),
-        None => Box::new(FileUsers::open(charm_dir.join(USERS))?),
+        None => Box::new(FileUsers::open(charm_dir.join(USERS), owners)?),
     };
     let log = |level: Level, message: &str| eprintln!("{unit} {level} {message}");
     let mut provider =
@@ -162,17 +168,22 @@ struct FileUsers {
     path: PathBuf,
     /// username → `{"prefix": ..., "acl": "user <name> on resetpass #<hash> ..."}`.
     users: BTreeMap<String, Value>,
+    owners: OwnerFile,
 }
 
 impl FileUsers {
-    fn open(path: PathBuf) -> Result<Self, String> {
+    fn open(path: PathBuf, owners: OwnerFile) -> Result<Self, String> {
         let users = match std::fs::read_to_string(&path) {
             Ok(text) => serde_json::from_str(&text)
                 .map_err(|error| format!("{}: {error}", path.display()))?,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
             Err(error) => return Err(format!("{}: {error}", path.display())),
         };
-        Ok(FileUsers { path, users })
+        Ok(FileUsers {
+            path,
+            users,
+            owners,
+        })
     }
 
     fn save(&self) -> Result<(), StoreError> {
@@ -207,5 +218,22 @@ impl UserStore for FileUsers {
 
     fn usernames(&mut self) -> Result<Vec<String>, StoreError> {
         Ok(self.users.keys().cloned().collect())
+    }
+
+    fn owners(&mut self) -> Result<Vec<PrefixOwner>, StoreError> {
+        Ok(self.owners.owners())
+    }
+
+    fn put_owner(&mut self, owner: &PrefixOwner) -> Result<(), StoreError> {
+        self.owners.put(owner)
+    }
+
+    fn delete_owner(&mut self, owner: &PrefixOwner) -> Result<(), StoreError> {
+        self.owners.delete(owner)
+    }
+
+    /// No server, no keys: nothing to delete.
+    fn delete_keys(&mut self, _prefix: &KeyPrefix, _limit: usize) -> Result<usize, StoreError> {
+        Ok(0)
     }
 }

@@ -142,6 +142,9 @@ fn databag_value(interface: &Interface, field: &Field, text: &str) -> Result<(),
     let value: Value =
         serde_json::from_str(text).map_err(|error| format!("not JSON text ({error})"))?;
     fits(interface, &field.ty, &value, &mut Vec::new())?;
+    if let Some(found) = value.as_str() {
+        matches_pattern(field, found)?;
+    }
     match (&field.constant, value.as_str()) {
         (Some(constant), Some(found)) if constant != found => Err(format!(
             "expected the constant {constant:?}, found {found:?}"
@@ -164,7 +167,21 @@ fn raw_value(field: &Field, text: &str) -> Result<(), String> {
             "expected a Juju secret URI (`secret:ID` or `secret://MODEL/ID`), found {text:?}"
         ));
     }
-    Ok(())
+    matches_pattern(field, text)
+}
+
+/// Whether `text` matches the field's `pattern` (one that compiles: validation dropped the
+/// others, after reporting them).
+fn matches_pattern(field: &Field, text: &str) -> Result<(), String> {
+    let Some(pattern) = &field.pattern else {
+        return Ok(());
+    };
+    match regex_lite::Regex::new(pattern) {
+        Ok(regex) if !regex.is_match(text) => Err(format!(
+            "{text:?} does not match the field's pattern `{pattern}`"
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// `secret:ID` or `secret://MODEL/ID`, where neither part is empty.
@@ -266,6 +283,10 @@ fn fits(
                     Some((key, value)) => {
                         at.push(format!(".{key}"));
                         fits(interface, &field.ty, value, at)?;
+                        if let Some(text) = value.as_str() {
+                            matches_pattern(field, text)
+                                .map_err(|problem| format!("at {}: {problem}", at.concat()))?;
+                        }
                         at.pop();
                     }
                     None if field.required && field.secret.is_none() => {

@@ -232,6 +232,29 @@ impl Checker {
                 format!("`constant` needs type string, found {:?}", raw.ty),
             );
         }
+        let mut pattern = raw.pattern.clone();
+        if let Some(source) = &raw.pattern {
+            if parsed.is_some() && ty != Type::String {
+                self.error(
+                    &at("pattern"),
+                    format!("`pattern` needs type string, found {:?}", raw.ty),
+                );
+            }
+            if let Err(error) = regex_lite::Regex::new(source) {
+                // regex-lite explains over several lines; a diagnostic is one.
+                let why = error
+                    .to_string()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                self.error(
+                    &at("pattern"),
+                    format!("`pattern` {source:?} is not a valid regular expression: {why}"),
+                );
+                // Examples are not checked against a pattern that means nothing.
+                pattern = None;
+            }
+        }
         Field {
             name: raw.name.clone(),
             rust_name,
@@ -242,6 +265,7 @@ impl Checker {
             secret: raw.secret.clone(),
             secret_uri: raw.secret_uri.clone(),
             constant: raw.constant.clone(),
+            pattern,
             title: raw.title.clone(),
             description: raw.description.clone(),
             examples: raw.examples.clone(),
@@ -343,6 +367,11 @@ impl Checker {
                 "constant",
                 raw.constant.is_some(),
                 "a constant is not secret",
+            ),
+            (
+                "pattern",
+                raw.pattern.is_some(),
+                "a secret's value is never checked in the open",
             ),
             (
                 "aliases",

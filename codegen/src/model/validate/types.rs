@@ -140,6 +140,7 @@ mod tests {
                     secret: None,
                     secret_uri: None,
                     constant: None,
+                    pattern: None,
                     title: None,
                     description: None,
                     examples: Vec::new(),

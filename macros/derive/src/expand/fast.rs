@@ -6,6 +6,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use crate::ast::Field;
@@ -50,16 +51,36 @@ impl Fast<'_> {
         quote!(#ident { #(#members,)* #rest })
     }
 
-    /// Checks of `constant` fields on the finished locals.
+    /// Checks of `constant` and `pattern` fields on the finished locals.
     fn constants(&self, locals: &[syn::Ident], fail: &TokenStream) -> Vec<TokenStream> {
-        self.declared
+        let constants = self
+            .declared
             .iter()
             .zip(locals)
             .filter_map(|(field, local)| {
                 let constant = field.attrs.constant.as_ref()?;
                 Some(quote!(_p::constant(&#local, #constant).map_err(|_| #fail)?;))
-            })
-            .collect()
+            });
+        let patterns = self
+            .declared
+            .iter()
+            .zip(locals)
+            .filter_map(|(field, local)| {
+                let pattern = pattern_static(field)?;
+                Some(quote!(_p::pattern(&#local, &#pattern).map_err(|_| #fail)?;))
+            });
+        constants.chain(patterns).collect()
+    }
+
+    /// The `static` items holding the compiled `pattern` of each field that has one, shared
+    /// by the checked path and both fast paths.
+    pub fn pattern_statics(&self) -> TokenStream {
+        let statics = self.declared.iter().filter_map(|field| {
+            let name = pattern_static(field)?;
+            let source = field.attrs.pattern.as_ref()?;
+            Some(quote!(static #name: _p::Pattern = _p::Pattern::new(#source);))
+        });
+        quote!(#(#statics)*)
     }
 
     /// `__from_bag_fast`: each field from its databag text, with no `Value` in between.
@@ -349,6 +370,16 @@ fn spellings(field: &Field) -> Vec<String> {
     std::iter::once(field.name.clone())
         .chain(field.attrs.aliases.iter().map(|lit| lit.value()))
         .collect()
+}
+
+/// The name of the `static` holding a field's compiled `pattern` (`__pattern_<field>`, unique
+/// among the fields of one struct), or `None` without one.
+pub fn pattern_static(field: &Field) -> Option<syn::Ident> {
+    field.attrs.pattern.as_ref()?;
+    Some(syn::Ident::new(
+        &format!("__pattern_{}", field.ident.unraw()),
+        Span::call_site(),
+    ))
 }
 
 /// `Option<fn() -> T>`: the field's `default`, as the checked path's `_p::field` takes it.
