@@ -489,6 +489,38 @@ fn unit_state_is_per_unit(world: &dyn World) {
     assert_eq!(leader.state_get("k").expect("state-get"), None);
 }
 
+/// Metadata of app-owned secrets (`secret-ids`, `secret-info-get`) is the leader's alone: "Unit
+/// leaders can also get metadata for secrets owned by the app" (juju/juju
+/// apiserver/facades/agent/secretsmanager, `GetSecretMetadata`); a unit's own secrets are its
+/// own, leader or not.
+fn app_secret_metadata_is_the_leaders(world: &dyn World) {
+    let leader = world.backend("valkey/0");
+    let other = world.backend("valkey/1");
+    let app_owned = leader
+        .secret_add(&user(PASSWORD), Some("app-label"), SecretOwner::Application)
+        .expect("secret-add");
+    let unit_owned = other
+        .secret_add(&user(NEW_PASSWORD), Some("unit-label"), SecretOwner::Unit)
+        .expect("secret-add");
+    let ids = |backend: &dyn Backend| -> Vec<String> {
+        let mut ids: Vec<String> = backend
+            .secret_ids()
+            .expect("secret-ids")
+            .iter()
+            .map(|uri| uri.id().to_owned())
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(leader.as_ref()), [app_owned.id().to_owned()]);
+    assert_eq!(ids(other.as_ref()), [unit_owned.id().to_owned()]);
+    assert!(leader.secret_info(&SecretRef::label("app-label")).is_ok());
+    let hidden = other
+        .secret_info(&SecretRef::label("app-label"))
+        .expect_err("a non-leader sees no app secret metadata");
+    assert_eq!(hidden.kind(), ErrorKind::SecretNotFound, "{hidden}");
+}
+
 fn injected_failures_name_the_tool(world: &dyn World) {
     let provider = world.backend("valkey/0");
     world.fail_next("secret-add", 1);
@@ -567,6 +599,7 @@ on_both_backends!(
     invalid_secret_content_is_refused_before_juju,
     injected_failures_name_the_tool,
     unit_state_is_per_unit,
+    app_secret_metadata_is_the_leaders,
 );
 
 // ---- the emulator as processes ----

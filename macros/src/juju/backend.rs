@@ -79,7 +79,8 @@ pub trait Backend {
     /// Removes an owned secret with all its revisions (`secret-remove`).
     fn secret_remove(&self, uri: &SecretUri) -> Result<(), Error>;
 
-    /// The secrets this unit's application (and this unit) own (`secret-ids`).
+    /// The secrets this unit owns and, while it leads, its application's (`secret-ids`; Juju
+    /// shows app-owned secrets' metadata to the leader only).
     fn secret_ids(&self) -> Result<Vec<SecretUri>, Error>;
 
     /// This unit's value under `key` in its charm state (`state-get`): kept by the controller

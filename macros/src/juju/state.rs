@@ -515,6 +515,17 @@ impl State {
         }
     }
 
+    /// Whether `unit` sees a secret's metadata (`secret-ids`, `secret-info-get`): its own
+    /// secrets, and its application's only while it leads ("Unit leaders can also get metadata
+    /// for secrets owned by the app", juju/juju apiserver/facades/agent/secretsmanager,
+    /// `GetSecretMetadata`). Reading the content is another matter (`secret_get`).
+    fn sees_metadata(&self, unit: &str, secret: &Secret) -> bool {
+        match &secret.owner_unit {
+            Some(owner) => owner == unit,
+            None => secret.owner_app == app_of(unit) && self.is_leader(unit).unwrap_or(false),
+        }
+    }
+
     /// Owner checks for managing a secret: the owner, and its leader for app-owned ones.
     fn manage(&self, unit: &str, id: &str, shown: &str) -> Result<(), Refusal> {
         let secret = self
@@ -625,7 +636,12 @@ impl State {
         }
         let id = self.find(unit, uri, label)?;
         let secret = &self.secrets[&id];
-        if self.owns(unit, secret) {
+        // The owner view (the latest revision; a label sets the owner label) is the owning
+        // unit's, and the leader's for an app-owned secret. The other units of that app read
+        // it as consumers, without a grant, their label a consumer label (juju/juju
+        // apiserver/facades/agent/secretsmanager: "We allow units to access the application
+        // owned secrets using the application owner label").
+        if self.sees_metadata(unit, secret) {
             // Owners always read the latest revision; a URI with a label sets the owner label.
             if let (Some(_), Some(label)) = (uri, label) {
                 if self.label_taken(unit, label, Some(&id)) {
@@ -640,7 +656,7 @@ impl State {
             let secret = &self.secrets[&id];
             return Ok(secret.revisions[&secret.latest].clone());
         }
-        if !self.granted(unit, secret) {
+        if !self.owns(unit, secret) && !self.granted(unit, secret) {
             return Err(permission_denied());
         }
         let latest = secret.latest;
@@ -692,7 +708,7 @@ impl State {
         let owned = |id: &str| {
             self.secrets
                 .get(id)
-                .filter(|s| self.owns(unit, s))
+                .filter(|s| self.sees_metadata(unit, s))
                 .is_some()
         };
         let id = match (uri, label) {
@@ -706,7 +722,7 @@ impl State {
             (None, Some(label)) => self
                 .secrets
                 .iter()
-                .find(|(_, s)| self.owns(unit, s) && s.label.as_deref() == Some(label))
+                .find(|(_, s)| self.sees_metadata(unit, s) && s.label.as_deref() == Some(label))
                 .map(|(id, _)| id.clone()),
         };
         let id = id.ok_or_else(|| Refusal::new(format!("secret {shown:?} not found")))?;
@@ -882,13 +898,14 @@ impl State {
         Ok(())
     }
 
-    /// `secret-ids`: the URIs of the secrets `unit` owns.
+    /// `secret-ids`: the URIs of the secrets `unit` owns (its application's only while it
+    /// leads).
     pub fn secret_ids(&self, unit: &str) -> Result<Vec<String>, Refusal> {
         self.app(unit)?;
         Ok(self
             .secrets
             .iter()
-            .filter(|(_, secret)| self.owns(unit, secret))
+            .filter(|(_, secret)| self.sees_metadata(unit, secret))
             .map(|(id, _)| self.uri_of(id))
             .collect())
     }
