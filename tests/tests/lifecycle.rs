@@ -530,6 +530,68 @@ fn v1_requirer_with_several_requests_tls_and_a_neighbour() {
     world.assert_no_leaks();
 }
 
+/// secret-remove: when no consumer tracks an old revision any more (both requirer units
+/// moved to the TLS-on revision), Juju runs secret-remove on the owner's leader with
+/// `JUJU_SECRET_ID`, `JUJU_SECRET_LABEL`, `JUJU_SECRET_REVISION` (ops' `SecretRemoveEvent`,
+/// which expects `remove_revision`); the provider removes exactly that revision, so old CAs
+/// and passwords do not pile up, and the requirers read on.
+#[test]
+fn secret_remove_prunes_revisions_nobody_tracks() {
+    let world = World::new(&[("app", "v1", &["app:*"])]);
+    world.relate(0, "app");
+    let id = ids(&world.responses(0))[0].clone();
+    world.configure_server(&json!({
+        "endpoints": "10.0.0.1:6380",
+        "read-only-endpoints": "10.0.0.2:6380",
+        "sentinel-endpoints": "10.0.0.1:26380,10.0.0.2:26380",
+        "version": "9.0.1",
+        "tls": true,
+        "tls-ca": CA,
+    }));
+    let run = world.run(&Hook::new("valkey/0", "config-changed"), "valkey/0", true);
+    assert!(run.success, "{}", run.stderr);
+    let tls_uri = world.responses(0)[0]["secret-tls"]
+        .as_str()
+        .expect("uri")
+        .to_owned();
+    let label = format!("valkey-client.0.{id}.tls.secret");
+    assert_eq!(
+        world.model.state().obsolete_revisions(&tls_uri),
+        Vec::<u32>::new(),
+        "still tracked"
+    );
+    for unit in units("app") {
+        world.hook(&unit, "cache-relation-changed", 0);
+    }
+    assert_eq!(
+        world.model.state().obsolete_revisions(&tls_uri),
+        [1],
+        "nobody tracks revision 1"
+    );
+
+    let hook = Hook::new("valkey/0", "secret-remove")
+        .var("JUJU_SECRET_ID", &tls_uri)
+        .var("JUJU_SECRET_LABEL", &label)
+        .var("JUJU_SECRET_REVISION", "1");
+    let run = world.run(&hook, "valkey/0", true);
+    assert!(run.success, "{}", run.stderr);
+    let state = world.model.state();
+    assert!(
+        state.secret_content(&tls_uri, Some(1)).is_none(),
+        "revision 1 removed"
+    );
+    assert!(
+        state.secret_content(&tls_uri, Some(2)).is_some(),
+        "revision 2 kept"
+    );
+    drop(state);
+    assert!(world.model.state().obsolete_revisions(&tls_uri).is_empty());
+    for unit in units("app") {
+        world.hook(&unit, "cache-relation-changed", 0);
+        assert_eq!(world.connection(&unit, 0, &id)["tls-ca"], CA);
+    }
+}
+
 #[test]
 fn v0_requirers_one_request_each() {
     let world = World::new(&[

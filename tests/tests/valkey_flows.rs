@@ -189,6 +189,14 @@ impl Backend for Recording<'_> {
         self.note("secret-ids");
         self.inner.secret_ids()
     }
+    fn secret_remove_revision(
+        &self,
+        uri: &SecretUri,
+        revision: u32,
+    ) -> Result<(), databag::juju::Error> {
+        self.note("secret-remove");
+        self.inner.secret_remove_revision(uri, revision)
+    }
     fn state_get(&self, key: &str) -> Result<Option<String>, databag::juju::Error> {
         self.note("state-get");
         self.inner.state_get(key)

@@ -79,6 +79,10 @@ pub trait Backend {
     /// Removes an owned secret with all its revisions (`secret-remove`).
     fn secret_remove(&self, uri: &SecretUri) -> Result<(), Error>;
 
+    /// Removes one revision of an owned secret (`secret-remove --revision`): what the
+    /// secret-remove hook asks for once no consumer tracks that revision any more.
+    fn secret_remove_revision(&self, uri: &SecretUri, revision: u32) -> Result<(), Error>;
+
     /// The secrets this unit owns and, while it leads, its application's (`secret-ids`; Juju
     /// shows app-owned secrets' metadata to the leader only).
     fn secret_ids(&self) -> Result<Vec<SecretUri>, Error>;

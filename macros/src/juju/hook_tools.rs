@@ -599,6 +599,12 @@ impl Backend for HookTools {
         Ok(())
     }
 
+    fn secret_remove_revision(&self, uri: &SecretUri, revision: u32) -> Result<(), Error> {
+        let args = args::secret_remove_revision(uri, revision);
+        self.run("secret-remove", &args, args.clone(), None)?;
+        Ok(())
+    }
+
     fn state_get(&self, key: &str) -> Result<Option<String>, Error> {
         // Juju prints `""` for a missing key (non-strict `state-get`,
         // worker/uniter/runner/jujuc/state-get.go), so an empty value reads as unset.
@@ -793,6 +799,14 @@ pub(crate) mod args {
 
     pub fn secret_remove(uri: &SecretUri) -> Vec<String> {
         vec![uri.as_str().to_owned()]
+    }
+
+    pub fn secret_remove_revision(uri: &SecretUri, revision: u32) -> Vec<String> {
+        vec![
+            uri.as_str().to_owned(),
+            "--revision".to_owned(),
+            revision.to_string(),
+        ]
     }
 
     pub fn secret_ids() -> Vec<String> {

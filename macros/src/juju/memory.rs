@@ -270,6 +270,13 @@ impl Backend for Memory {
         })
     }
 
+    fn secret_remove_revision(&self, uri: &SecretUri, revision: u32) -> Result<(), Error> {
+        let args = args::secret_remove_revision(uri, revision);
+        self.call("secret-remove", args, |state, unit| {
+            state.secret_remove(unit, uri.as_str(), Some(revision))
+        })
+    }
+
     fn secret_ids(&self) -> Result<Vec<SecretUri>, Error> {
         let uris = self.call("secret-ids", args::secret_ids(), |state, unit| {
             state.secret_ids(unit)

@@ -866,6 +866,27 @@ impl State {
         Ok(())
     }
 
+    /// The revisions of a secret that Juju would hand to its owner's secret-remove hook: not
+    /// the latest, and tracked by no consumer (juju/juju fires secret-remove once the last
+    /// consumer of a revision moved on; ops' `SecretRemoveEvent`).
+    pub fn obsolete_revisions(&self, uri: &str) -> Vec<u32> {
+        let id = secret_id(uri);
+        let Some(secret) = self.secrets.get(id) else {
+            return Vec::new();
+        };
+        let tracked: Vec<u32> = self
+            .consumers
+            .values()
+            .filter_map(|secrets| secrets.get(id).map(|c| c.revision))
+            .collect();
+        secret
+            .revisions
+            .keys()
+            .copied()
+            .filter(|revision| *revision != secret.latest && !tracked.contains(revision))
+            .collect()
+    }
+
     /// `state-get <key>`: `unit`'s charm state value.
     pub fn state_get(&self, unit: &str, key: &str) -> Result<Option<String>, Refusal> {
         self.app(unit)?;

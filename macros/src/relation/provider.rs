@@ -16,8 +16,8 @@ use super::requirer::WireVersion;
 use super::secrets::{ensure_secret, grant, remove_relation_secrets};
 use super::{FlowError, Level, Log, random_alphanumeric, stderr_log};
 use crate::error::Segment;
-use crate::juju::{Backend, BagOf, RelationId, diff};
-use crate::secret::{label_v0, label_v1};
+use crate::juju::{Backend, BagOf, RelationId, SecretRef, diff};
+use crate::secret::{SecretLabel, label_v0, label_v1};
 use crate::{Bag, Databag, Object, SecretUri, Split, Value};
 
 /// The error of a [`Policy`]: whatever it reports (an I/O error, a refused server command).
@@ -391,6 +391,53 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
             removed_secrets,
             revoked,
         }))
+    }
+
+    /// secret-remove: Juju tells the owner that no consumer tracks `revision` of `uri` any
+    /// more (`JUJU_SECRET_ID`, `JUJU_SECRET_LABEL`, `JUJU_SECRET_REVISION`). When the secret is
+    /// one this provider labelled for its endpoint, that revision is removed (old passwords
+    /// and CAs do not pile up in the model); returns whether it was. Secrets of other
+    /// endpoints or libraries are left to them. Leader only, as app-owned secrets are.
+    pub fn on_secret_remove(
+        &mut self,
+        uri: &SecretUri,
+        label: Option<&str>,
+        revision: u32,
+    ) -> Result<bool, FlowError> {
+        let context = format!("secret {uri}, revision {revision}");
+        if !self.leader(&context)? {
+            return Ok(false);
+        }
+        let label = match label {
+            Some(label) if !label.is_empty() => label.to_owned(),
+            // Juju names the owner label; ask for it when the environment did not.
+            _ => match self.backend.secret_info(&SecretRef::uri(uri.clone())) {
+                Ok(info) => info.label.unwrap_or_default(),
+                Err(error) => {
+                    return Err(FlowError::juju(
+                        format!("{context}: secret-info-get"),
+                        error,
+                    ));
+                }
+            },
+        };
+        let ours =
+            SecretLabel::parse(&label).is_some_and(|parsed| parsed.endpoint == self.endpoint);
+        if !ours {
+            self.log(
+                Level::Debug,
+                &format!("{context}: label {label:?} is not this endpoint's; left alone"),
+            );
+            return Ok(false);
+        }
+        self.backend
+            .secret_remove_revision(uri, revision)
+            .map_err(|error| FlowError::juju(format!("{context}: removing it"), error))?;
+        self.log(
+            Level::Info,
+            &format!("{context} ({label}): no consumer tracks it any more; removed"),
+        );
+        Ok(true)
     }
 
     /// [`Provider::reconcile`] after the leadership check.

@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use databag::Secret;
 use databag::juju::{HookTools, RelationId};
+use databag::{Secret, SecretUri};
 use databag_tests::valkey_users::{AdminAccess, OwnerFile, ServerUsers};
 use serde_json::{Value, json};
 use valkey_client::relation::{Level, Provider};
@@ -84,6 +84,18 @@ fn run() -> Result<(), String> {
         {
             provider
                 .update_all(&server)
+                .map_err(|error| error.to_string())?;
+        }
+        _ if hook == "secret-remove" => {
+            let context = tools.context();
+            let (Some(id), Some(revision)) = (context.secret_id.clone(), context.secret_revision)
+            else {
+                return Err("secret-remove without JUJU_SECRET_ID and JUJU_SECRET_REVISION".into());
+            };
+            let uri = SecretUri::parse(&id).map_err(|error| format!("JUJU_SECRET_ID: {error}"))?;
+            let label = context.secret_label.clone();
+            provider
+                .on_secret_remove(&uri, label.as_deref(), revision)
                 .map_err(|error| error.to_string())?;
         }
         _ => log(Level::Debug, &format!("{hook}: nothing to do")),
