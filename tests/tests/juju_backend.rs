@@ -857,6 +857,34 @@ fn secret_ids_of_an_app_without_secrets_is_go_null() {
     assert_eq!(backend.secret_ids().expect("one secret").len(), 1);
 }
 
+/// During relation-broken the relation no longer exists for the unit: reads still work, a
+/// `relation-set` is refused with "permission denied" (canonical/operator#793 shows Juju's
+/// error; juju/juju docs/reference/hook.md: "Once relation-broken fires, however, the
+/// relation no longer exists"). Both backends.
+#[test]
+fn relation_set_is_refused_once_the_relation_is_broken() {
+    let memory = MemoryWorld::new();
+    memory.0.state().break_relation(0);
+    let emulated = EmuWorld::new();
+    emulated.model.update(|state| state.break_relation(0));
+    for world in [&memory as &dyn World, &emulated as &dyn World] {
+        let backend = world.backend("requirer/0");
+        assert!(
+            backend.read(&cache(0), &BagOf::LocalApp).is_ok(),
+            "reads still work"
+        );
+        let error = backend
+            .write_app(&cache(0), &update(&[("k", Some("v"))]))
+            .expect_err("no write to a broken relation");
+        assert_eq!(error.kind(), ErrorKind::PermissionDenied, "{error}");
+        assert!(
+            backend
+                .write_unit(&cache(0), &update(&[("k", Some("v"))]))
+                .is_err()
+        );
+    }
+}
+
 fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let path = dir.join(name);

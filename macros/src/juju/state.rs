@@ -480,6 +480,12 @@ impl State {
         let Some(rel) = self.relations.get_mut(&relation.number()) else {
             return Err(not_found_relation(relation));
         };
+        // In relation-broken the relation no longer exists for the unit: Juju refuses writes
+        // ("permission denied", canonical/operator#793; juju/juju docs/reference/hook.md: "Once
+        // relation-broken fires, however, the relation no longer exists").
+        if rel.broken {
+            return Err(permission_denied());
+        }
         let end = &mut rel.ends[local];
         let bag = if app {
             &mut end.app_data
