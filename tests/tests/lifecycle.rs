@@ -592,6 +592,105 @@ fn secret_remove_prunes_revisions_nobody_tracks() {
     }
 }
 
+/// Scale-up and scale-down of both applications around a live relation (juju add-unit /
+/// remove-unit: the new unit runs relation-created, -joined, -changed; a removed unit runs
+/// relation-departed naming itself, then relation-broken, and the others see it depart).
+/// New requirer units connect with the credentials already granted; new provider units and
+/// removed requirer units change nothing on the provider's side; nothing is reissued.
+#[test]
+fn both_applications_scale_up_and_down_around_a_live_relation() {
+    let world = World::new(&[("app", "v1", &["app:*"])]);
+    world.relate(0, "app");
+    let id = ids(&world.responses(0))[0].clone();
+    let username = format!("relation-0-{id}");
+    let users = world.users();
+    let secrets = world.provider_secrets();
+    let answer = world.bag(0, "valkey");
+
+    // A third unit on each side.
+    let new_app = world.model.update(|state| state.add_unit("app"));
+    let new_valkey = world.model.update(|state| state.add_unit("valkey"));
+    world.write(
+        &new_app,
+        "requirer-config.json",
+        &json!({"version": "v1", "prefixes": ["app:*"]}),
+    );
+    for (unit, endpoint) in [(&new_valkey, "valkey-client"), (&new_app, "cache")] {
+        for hook in ["relation-created", "relation-joined", "relation-changed"] {
+            world.hook(unit, &format!("{endpoint}-{hook}"), 0);
+        }
+    }
+    world.assert_connected(&new_app, 0, &id, &username, "app:*");
+    assert_eq!(world.users(), users, "no user made for a new unit");
+    assert_eq!(world.provider_secrets(), secrets, "no secret renewed");
+    assert_eq!(world.bag(0, "valkey"), answer);
+
+    // app/0 (the requirer's leader) and the new provider unit go away.
+    for (unit, endpoint, remote) in [
+        ("app/0", "cache", "valkey/0"),
+        (new_valkey.as_str(), "valkey-client", "app/0"),
+    ] {
+        let hook = Hook::new(unit, &format!("{endpoint}-relation-departed"))
+            .relation(0)
+            .remote_unit(remote)
+            .var("JUJU_DEPARTING_UNIT", unit);
+        assert!(world.run(&hook, unit, true).success);
+        world.hook(unit, &format!("{endpoint}-relation-broken"), 0);
+        world.model.update(|state| state.remove_unit(unit));
+    }
+    assert_eq!(world.users(), users, "the relation lives on");
+    assert_eq!(world.provider_secrets(), secrets);
+    assert!(
+        world.model.state().is_leader("app/1").expect("unit"),
+        "app/1 elected"
+    );
+    world.run(&Hook::new("app/1", "leader-elected"), "app/1", true);
+    for unit in ["app/1", new_app.as_str()] {
+        world.hook(unit, "cache-relation-changed", 0);
+        world.assert_connected(unit, 0, &id, &username, "app:*");
+    }
+    world.assert_no_orphans();
+    world.assert_no_leaks();
+}
+
+/// Provider text reaches the requirer's log escaped: a status message with a newline and ANSI
+/// escapes cannot forge a log line of its own (PROTOCOL.md §8; the requirer logs
+/// provider statuses).
+#[test]
+fn provider_text_cannot_forge_requirer_log_lines() {
+    let world = World::new(&[("app", "v1", &["app:*"])]);
+    world.relate(0, "app");
+    let status = json!([{"code": 5002, "message": "bad\n\u{1b}[31mERROR forged line\u{1b}[0m", "resolution": "x\ny"}]);
+    let update = BagUpdate::from([("status".to_owned(), Some(status.to_string()))]);
+    world.model.update(|state| {
+        state
+            .relation_set(
+                "valkey/0",
+                &RelationId::new("valkey-client", 0),
+                true,
+                &update,
+            )
+            .expect("write")
+    });
+    let run = world.hook("app/0", "cache-relation-changed", 0);
+    assert!(
+        run.stderr.contains("provider status 5002"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains('\u{1b}'),
+        "a raw escape reached the log"
+    );
+    assert!(
+        !run.stderr
+            .lines()
+            .any(|line| line.starts_with("ERROR forged") || line.contains("\u{1b}[31mERROR")),
+        "{}",
+        run.stderr
+    );
+}
+
 #[test]
 fn v0_requirers_one_request_each() {
     let world = World::new(&[

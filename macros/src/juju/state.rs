@@ -189,6 +189,24 @@ impl State {
         self.apps.insert(name.to_owned(), App { units, leader });
     }
 
+    /// Adds one unit to `app` (`juju add-unit`), numbered after the highest ever seen; the
+    /// new unit's name. It leads only when the application had no unit.
+    pub fn add_unit(&mut self, app: &str) -> String {
+        let entry = self.apps.entry(app.to_owned()).or_default();
+        let next = entry
+            .units
+            .iter()
+            .filter_map(|unit| unit.rsplit_once('/')?.1.parse::<u32>().ok())
+            .max()
+            .map_or(0, |n| n + 1);
+        let unit = format!("{app}/{next}");
+        entry.units.push(unit.clone());
+        if entry.leader.is_none() {
+            entry.leader = Some(unit.clone());
+        }
+        unit
+    }
+
     /// Makes `unit` its application's leader (and no other unit).
     pub fn set_leader(&mut self, unit: &str) {
         if let Some(app) = self.apps.get_mut(app_of(unit)) {
