@@ -53,6 +53,23 @@ impl Model {
         self.state().rollback(snapshot);
     }
 
+    /// Runs `body` as one hook of `unit`, as Juju does: its relation data, secret and state
+    /// changes stay only when it returns `Ok`; an `Err` puts the model back as it was before
+    /// (juju/juju applies a hook's changes when the hook process exits 0,
+    /// worker/uniter/runner/context `HookContext.Flush`).
+    pub fn hook<T, E>(
+        &self,
+        unit: &str,
+        body: impl FnOnce(&Memory) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let before = self.snapshot();
+        let result = body(&self.unit(unit));
+        if result.is_err() {
+            self.rollback(before);
+        }
+        result
+    }
+
     /// The backend of `unit` (`valkey/0`) on this model.
     pub fn unit(&self, unit: &str) -> Memory {
         Memory {
@@ -299,6 +316,43 @@ impl Backend for Memory {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_hook_leaves_no_trace() {
+        let mut state = State::new(UUID);
+        state.add_app("a", 1);
+        state.add_app("b", 1);
+        let number = state.relate("a", "x", "b", "y");
+        let model = Model::new(state);
+        let relation = RelationId::new("x", number);
+        let update = BagUpdate::from([("k".to_owned(), Some("v".to_owned()))]);
+        let failed: Result<(), Error> = model.hook("a/0", |unit| {
+            unit.write_app(&relation, &update)?;
+            unit.secret_add(
+                &SecretContent::from([("key".to_owned(), "value".to_owned())]),
+                Some("l"),
+                SecretOwner::Application,
+            )?;
+            unit.state_set("s", Some("1"))?;
+            Err(Error::new(ErrorKind::InvalidInput, "the charm failed"))
+        });
+        assert!(failed.is_err());
+        let unit = model.unit("a/0");
+        assert!(
+            unit.read(&relation, &BagOf::LocalApp)
+                .expect("read")
+                .is_empty()
+        );
+        assert!(unit.secret_ids().expect("ids").is_empty());
+        assert_eq!(unit.state_get("s").expect("state-get"), None);
+        model
+            .hook("a/0", |unit| unit.write_app(&relation, &update))
+            .expect("a hook that succeeds");
+        assert_eq!(
+            unit.read(&relation, &BagOf::LocalApp).expect("read")["k"],
+            "v"
+        );
+    }
 
     const UUID: &str = "3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b";
 
