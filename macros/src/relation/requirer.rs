@@ -16,7 +16,7 @@ use super::interface::{
 use super::profile::WriterProfile;
 use super::trust::{Trust, secret_uris};
 use super::{FlowError, Level, Log, random_alphanumeric, stderr_log};
-use crate::juju::{Backend, BagOf, BagUpdate, Fetch, RelationId, SecretRef};
+use crate::juju::{Backend, BagOf, BagUpdate, ErrorKind, Fetch, RelationId, SecretRef};
 use crate::secret::{SecretLabel, label_v0, label_v1};
 use crate::wire::{python_json, request_id};
 use crate::{Bag, Databag, MapResolver, Object, SecretContent, SecretUri, Value};
@@ -114,8 +114,8 @@ type ResourceCheck<'a> = Box<dyn Fn(&str) -> Result<(), String> + 'a>;
 ///
 /// | cause | outcome of [`Requirer::read`] / [`Requirer::on_secret_changed`] |
 /// |---|---|
-/// | a hook tool fails (Juju error: relation-get, secret-get incl. not found / not granted, secret-ids, state-get/set, relation-set) | `Err`: the hook fails; Juju retries it and it converges |
-/// | the provider's data is bad (`requests` or `data` not JSON, a response or secret content that does not decode) | `Ok`, a warning and a [`Problem`]; the request keeps its last good answer |
+/// | a hook tool fails (Juju error: relation-get, secret-ids, state-get/set, relation-set, a secret-get failing otherwise than below) | `Err`: the hook fails; Juju retries it and it converges |
+/// | the provider's data is bad (`requests` or `data` not JSON, a response or secret content that does not decode, a secret it names that is not found or not granted: its grant and its databag commit in one hook, so no retry would fix it) | `Ok`, a warning and a [`Problem`]; the request keeps its last good answer |
 /// | a response to a request we never sent (known to the leader only), or with an invalid or repeated id | `Ok`, a warning and a [`Problem`]; the response is ignored |
 /// | a secret URI we own, or one first delivered for another relation, request or group | `Ok`, a warning and a [`Problem`]; the secret is neither read nor relabelled |
 ///
@@ -995,6 +995,25 @@ impl<'a, I: Interface> Requirer<'a, I> {
                 self.backend
                     .secret_get(&SecretRef::uri(uri.clone()), fetch)
                     .map_err(|error| FlowError::juju(format!("{context}: reading {uri}"), error))?
+            }
+            // A secret the provider names but that does not exist or is not granted to us:
+            // the provider's grant and its databag are committed in one hook, so this is the
+            // provider's data, not a passing failure; a retry would fail forever and keep
+            // this unit in error.
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    ErrorKind::SecretNotFound | ErrorKind::PermissionDenied
+                ) =>
+            {
+                let why = match error.kind() {
+                    ErrorKind::SecretNotFound => "not found",
+                    _ => "permission denied",
+                };
+                return Ok(Err(format!(
+                    "{uri} cannot be read ({why}): the provider names a secret it did not grant \
+                     us"
+                )));
             }
             Err(error) => {
                 return Err(FlowError::juju(
