@@ -270,15 +270,15 @@ impl WireValue for SecretUri {
     fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         // Borrowed from the input when it has no escapes: only the URI itself is allocated.
         let text = Key::deserialize(deserializer)?;
-        SecretUri::parse(text.as_str()).map_err(|_| declined())
+        SecretUri::checked(text.as_str()).ok_or_else(declined)
     }
 
     fn from_plain(text: &str) -> Option<Self> {
-        SecretUri::parse(text).ok()
+        SecretUri::checked(text)
     }
 
     fn from_content(text: &str) -> Option<Self> {
-        SecretUri::parse(text).ok()
+        SecretUri::checked(text)
     }
 
     fn secret_uri(&self) -> Result<Option<&SecretUri>, Fallback> {

@@ -126,10 +126,16 @@ fn decode(field: &Field, text: &str, path: &Path) -> Result<Value, Error> {
         Kind::Integer => parse_integer(text)
             .map(Value::from)
             .ok_or_else(|| Error::wrong_type(path.clone(), "an integer", found())),
-        Kind::SecretUri => match crate::secret::SecretUri::parse(text) {
-            Ok(_) => Ok(Value::String(text.to_owned())),
-            Err(error) => Err(Error::new(path.clone(), error.kind().clone())),
-        },
+        // Validated in place: no `SecretUri` is built only to be dropped.
+        Kind::SecretUri if crate::secret::SecretUri::is_valid(text) => {
+            Ok(Value::String(text.to_owned()))
+        }
+        Kind::SecretUri => Err(Error::new(
+            path.clone(),
+            ErrorKind::InvalidSecretUri {
+                found: text.to_owned(),
+            },
+        )),
         _ => Ok(Value::String(text.to_owned())),
     }
 }

@@ -33,37 +33,33 @@ impl SecretUri {
     /// Parses a URI; anything but the accepted forms is an [`ErrorKind::InvalidSecretUri`]
     /// error (at the root path: callers reading a databag put the key in).
     pub fn parse(text: &str) -> Result<SecretUri, Error> {
-        let invalid = || {
-            Error::new(
-                Path::root(),
-                ErrorKind::InvalidSecretUri {
-                    found: text.to_owned(),
-                },
-            )
-        };
-        let rest = text.strip_prefix("secret:").ok_or_else(invalid)?;
-        let id = match rest.strip_prefix("//") {
-            Some(qualified) => {
-                let (model, id) = qualified.split_once('/').ok_or_else(invalid)?;
-                if !is_uuid(model) {
-                    return Err(invalid());
-                }
-                id
-            }
-            None => rest,
-        };
-        if !(is_juju_id(id) || is_uuid(id)) {
-            return Err(invalid());
-        }
-        Ok(SecretUri {
-            raw: text.to_owned(),
-            id_start: text.len() - id.len(),
-        })
+        SecretUri::checked(text).ok_or_else(|| invalid(text.to_owned()))
     }
 
     /// The URI of secret `id` in the short form `secret:ID`.
     pub fn from_id(id: &str) -> Result<SecretUri, Error> {
-        SecretUri::parse(&format!("secret:{id}"))
+        let text = format!("secret:{id}");
+        match id_start(&text) {
+            Some(id_start) => Ok(SecretUri {
+                raw: text,
+                id_start,
+            }),
+            None => Err(invalid(text)),
+        }
+    }
+
+    /// [`SecretUri::parse`] for callers that drop the error: nothing is allocated but the URI
+    /// itself, and nothing at all for a refused one.
+    pub(crate) fn checked(text: &str) -> Option<SecretUri> {
+        id_start(text).map(|id_start| SecretUri {
+            raw: text.to_owned(),
+            id_start,
+        })
+    }
+
+    /// Whether [`SecretUri::parse`] accepts `text`, allocating nothing.
+    pub(crate) fn is_valid(text: &str) -> bool {
+        id_start(text).is_some()
     }
 
     /// The secret's ID (`d7fmpmvmp25c7618tfb0`).
@@ -73,10 +69,9 @@ impl SecretUri {
 
     /// The model UUID of the long form `secret://MODEL/ID`.
     pub fn model(&self) -> Option<&str> {
-        self.raw
-            .strip_prefix("secret://")
-            .and_then(|rest| rest.split_once('/'))
-            .map(|(model, _)| model)
+        // The long form is the only one whose ID starts past `secret:`; MODEL ends at the `/`
+        // before the ID.
+        (self.id_start > SHORT.len()).then(|| &self.raw[LONG.len()..self.id_start - 1])
     }
 
     /// The URI as written.
@@ -85,21 +80,46 @@ impl SecretUri {
     }
 }
 
-fn is_juju_id(id: &str) -> bool {
-    id.len() == 20
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+const SHORT: &str = "secret:";
+const LONG: &str = "secret://";
+/// Length of a UUID in its 8-4-4-4-12 spelling.
+const UUID_LEN: usize = 36;
+
+fn invalid(found: String) -> Error {
+    Error::new(Path::root(), ErrorKind::InvalidSecretUri { found })
 }
 
-fn is_uuid(text: &str) -> bool {
-    let groups: Vec<&str> = text.split('-').collect();
-    groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(group, len)| {
-            group.len() == len
-                && group
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+/// Validates `text` by scanning its bytes once, allocating nothing: the byte offset of the ID
+/// when `text` is an accepted URI.
+fn id_start(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let id_start = match bytes.strip_prefix(LONG.as_bytes()) {
+        // MODEL, then `/` (a UUID holds no `/`, so this is the first one), then the ID.
+        Some(qualified) => {
+            let model = qualified.get(..UUID_LEN)?;
+            (is_uuid(model) && qualified.get(UUID_LEN) == Some(&b'/'))
+                .then_some(LONG.len() + UUID_LEN + 1)?
+        }
+        None => {
+            bytes.strip_prefix(SHORT.as_bytes())?;
+            SHORT.len()
+        }
+    };
+    let id = &bytes[id_start..];
+    (is_juju_id(id) || is_uuid(id)).then_some(id_start)
+}
+
+/// Juju's ID, `[0-9a-z]{20}`.
+fn is_juju_id(id: &[u8]) -> bool {
+    id.len() == 20 && id.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'z'))
+}
+
+/// A lowercase UUID, `[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`.
+fn is_uuid(text: &[u8]) -> bool {
+    text.len() == UUID_LEN
+        && text.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => matches!(b, b'0'..=b'9' | b'a'..=b'f'),
         })
 }
 
@@ -151,9 +171,235 @@ impl FromStr for SecretUri {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     const MODEL: &str = "bc7400b7-2fce-41dd-8509-14a984455cda";
+
+    /// The parser as it was before validation became a byte scan (it split the UUID into a
+    /// `Vec` of groups), kept verbatim as the reference the scan must agree with: same
+    /// accepted inputs, same ID and model, same errors.
+    mod reference {
+        use super::super::SecretUri;
+        use crate::error::{Error, ErrorKind, Path};
+
+        pub(in super::super) fn parse(text: &str) -> Result<SecretUri, Error> {
+            let invalid = || {
+                Error::new(
+                    Path::root(),
+                    ErrorKind::InvalidSecretUri {
+                        found: text.to_owned(),
+                    },
+                )
+            };
+            let rest = text.strip_prefix("secret:").ok_or_else(invalid)?;
+            let id = match rest.strip_prefix("//") {
+                Some(qualified) => {
+                    let (model, id) = qualified.split_once('/').ok_or_else(invalid)?;
+                    if !is_uuid(model) {
+                        return Err(invalid());
+                    }
+                    id
+                }
+                None => rest,
+            };
+            if !(is_juju_id(id) || is_uuid(id)) {
+                return Err(invalid());
+            }
+            Ok(SecretUri {
+                raw: text.to_owned(),
+                id_start: text.len() - id.len(),
+            })
+        }
+
+        /// The model as the old `SecretUri::model` found it.
+        pub(in super::super) fn model(uri: &SecretUri) -> Option<&str> {
+            uri.raw
+                .strip_prefix("secret://")
+                .and_then(|rest| rest.split_once('/'))
+                .map(|(model, _)| model)
+        }
+
+        fn is_juju_id(id: &str) -> bool {
+            id.len() == 20
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+        }
+
+        fn is_uuid(text: &str) -> bool {
+            let groups: Vec<&str> = text.split('-').collect();
+            groups.len() == 5
+                && groups.iter().zip([8, 4, 4, 4, 12]).all(|(group, len)| {
+                    group.len() == len
+                        && group
+                            .bytes()
+                            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                })
+        }
+    }
+
+    /// The new parser against the reference on `text`, through every entry point.
+    fn agrees(text: &str) -> Result<(), TestCaseError> {
+        let new = SecretUri::parse(text).map(|uri| {
+            (
+                uri.as_str().to_owned(),
+                uri.id().to_owned(),
+                uri.model().map(str::to_owned),
+            )
+        });
+        let old = reference::parse(text).map(|uri| {
+            (
+                uri.as_str().to_owned(),
+                uri.id().to_owned(),
+                reference::model(&uri).map(str::to_owned),
+            )
+        });
+        prop_assert_eq!(&new, &old, "{:?}", text);
+        if let Err(error) = &new {
+            prop_assert_eq!(error.to_string(), old.expect_err("both refuse").to_string());
+        }
+        prop_assert_eq!(SecretUri::is_valid(text), new.is_ok());
+        prop_assert_eq!(
+            SecretUri::checked(text).map(|uri| uri.as_str().to_owned()),
+            new.as_ref().ok().map(|(raw, _, _)| raw.clone())
+        );
+        if let Some(id) = text.strip_prefix("secret:") {
+            let from_id = SecretUri::from_id(id).map(|uri| uri.as_str().to_owned());
+            prop_assert_eq!(from_id, new.map(|(raw, _, _)| raw));
+        }
+        Ok(())
+    }
+
+    const UUID: &str = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+
+    /// Every accepted form: `secret:ID` with a base32hex xid, any Juju ID or a UUID (ops'
+    /// harness), and `secret://MODEL/ID` with each of those IDs.
+    fn valid_uri() -> impl Strategy<Value = String> {
+        let id = prop_oneof!["[0-9a-v]{20}".boxed(), "[0-9a-z]{20}".boxed(), UUID.boxed(),];
+        (proptest::option::of(UUID), id).prop_map(|(model, id)| match model {
+            Some(model) => format!("secret://{model}/{id}"),
+            None => format!("secret:{id}"),
+        })
+    }
+
+    /// Characters at the edges of the accepted classes, the separators, and non-ASCII.
+    const EDGE: &[char] = &[
+        '0', '9', 'a', 'f', 'g', 'v', 'w', 'z', 'A', 'F', 'Z', '-', '/', ':', '?', ' ', '\0', 'é',
+        '😀', '`', '{', '[', '@',
+    ];
+
+    #[derive(Clone, Debug)]
+    enum Edit {
+        Delete(usize),
+        Insert(usize, char),
+        Replace(usize, char),
+        Truncate(usize),
+        /// Repeats the character at the index.
+        Double(usize),
+    }
+
+    fn edit() -> impl Strategy<Value = Edit> {
+        let at = any::<usize>();
+        let ch = prop_oneof![
+            proptest::sample::select(EDGE).boxed(),
+            any::<char>().boxed()
+        ];
+        prop_oneof![
+            at.prop_map(Edit::Delete),
+            (at, ch.clone()).prop_map(|(i, c)| Edit::Insert(i, c)),
+            (at, ch).prop_map(|(i, c)| Edit::Replace(i, c)),
+            at.prop_map(Edit::Truncate),
+            at.prop_map(Edit::Double),
+        ]
+    }
+
+    fn apply(text: &str, edits: &[Edit]) -> String {
+        let mut chars: Vec<char> = text.chars().collect();
+        for edit in edits {
+            let len = chars.len();
+            match *edit {
+                Edit::Delete(i) if len > 0 => {
+                    chars.remove(i % len);
+                }
+                Edit::Insert(i, c) => chars.insert(i % (len + 1), c),
+                Edit::Replace(i, c) if len > 0 => chars[i % len] = c,
+                Edit::Truncate(i) => chars.truncate(i % (len + 1)),
+                Edit::Double(i) if len > 0 => chars.insert(i % len, chars[i % len]),
+                _ => {}
+            }
+        }
+        chars.into_iter().collect()
+    }
+
+    /// Nanoseconds per parse of the reference and of the scan on each accepted form and on a
+    /// refused URI, alternating, best of 15 rounds. A micro-benchmark, not a test:
+    /// `cargo test -p databag --lib --release -- --ignored --nocapture parse_timing`.
+    #[test]
+    #[ignore = "timing, not a check"]
+    fn parse_timing() {
+        use std::hint::black_box;
+        use std::time::Instant;
+
+        fn best(mut f: impl FnMut()) -> f64 {
+            const CALLS: u32 = 200_000;
+            (0..15)
+                .map(|_| {
+                    let start = Instant::now();
+                    for _ in 0..CALLS {
+                        f();
+                    }
+                    start.elapsed().as_nanos() as f64 / f64::from(CALLS)
+                })
+                .fold(f64::INFINITY, f64::min)
+        }
+        for (form, text) in [
+            ("short xid", "secret:d7fmpmvmp25c7618tfb0".to_owned()),
+            ("long", format!("secret://{MODEL}/d7fmpmvmp25c7618tfb0")),
+            ("harness uuid", format!("secret:{MODEL}")),
+            ("refused", "secret:d7fmpmvmp25c7618tfb0?x".to_owned()),
+        ] {
+            let old = best(|| drop(black_box(reference::parse(black_box(&text)))));
+            let new = best(|| drop(black_box(SecretUri::parse(black_box(&text)))));
+            let valid = best(|| {
+                black_box(SecretUri::is_valid(black_box(&text)));
+            });
+            println!(
+                "{form:>12}: reference {old:6.1} ns, parse {new:6.1} ns, is_valid {valid:6.1} ns"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn scan_agrees_with_the_reference_on_arbitrary_strings(text in any::<String>()) {
+            agrees(&text)?;
+        }
+
+        #[test]
+        fn scan_agrees_with_the_reference_on_uri_like_strings(
+            text in "(secret:)?(//)?[0-9a-gvwzA-F/:-]{0,60}"
+        ) {
+            agrees(&text)?;
+        }
+
+        #[test]
+        fn scan_agrees_with_the_reference_on_valid_uris(text in valid_uri()) {
+            prop_assert!(SecretUri::is_valid(&text), "{}", text);
+            agrees(&text)?;
+        }
+
+        #[test]
+        fn scan_agrees_with_the_reference_on_mutated_uris(
+            text in valid_uri(),
+            edits in proptest::collection::vec(edit(), 1..4),
+        ) {
+            agrees(&apply(&text, &edits))?;
+        }
+    }
 
     #[test]
     fn both_forms_parse() {
