@@ -333,44 +333,6 @@ mod tests {
         chars.into_iter().collect()
     }
 
-    /// Nanoseconds per parse of the reference and of the scan on each accepted form and on a
-    /// refused URI, alternating, best of 15 rounds. A micro-benchmark, not a test:
-    /// `cargo test -p databag --lib --release -- --ignored --nocapture parse_timing`.
-    #[test]
-    #[ignore = "timing, not a check"]
-    fn parse_timing() {
-        use std::hint::black_box;
-        use std::time::Instant;
-
-        fn best(mut f: impl FnMut()) -> f64 {
-            const CALLS: u32 = 200_000;
-            (0..15)
-                .map(|_| {
-                    let start = Instant::now();
-                    for _ in 0..CALLS {
-                        f();
-                    }
-                    start.elapsed().as_nanos() as f64 / f64::from(CALLS)
-                })
-                .fold(f64::INFINITY, f64::min)
-        }
-        for (form, text) in [
-            ("short xid", "secret:d7fmpmvmp25c7618tfb0".to_owned()),
-            ("long", format!("secret://{MODEL}/d7fmpmvmp25c7618tfb0")),
-            ("harness uuid", format!("secret:{MODEL}")),
-            ("refused", "secret:d7fmpmvmp25c7618tfb0?x".to_owned()),
-        ] {
-            let old = best(|| drop(black_box(reference::parse(black_box(&text)))));
-            let new = best(|| drop(black_box(SecretUri::parse(black_box(&text)))));
-            let valid = best(|| {
-                black_box(SecretUri::is_valid(black_box(&text)));
-            });
-            println!(
-                "{form:>12}: reference {old:6.1} ns, parse {new:6.1} ns, is_valid {valid:6.1} ns"
-            );
-        }
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4096))]
 
