@@ -38,6 +38,7 @@
 mod backend;
 mod env;
 mod error;
+mod event;
 mod hook_tools;
 mod memory;
 pub mod state;
@@ -48,6 +49,7 @@ pub use backend::{
 };
 pub use env::HookContext;
 pub use error::{Error, ErrorKind, ToolFailure};
+pub use event::{Event, RelationHook};
 pub use hook_tools::HookTools;
 pub use memory::{Memory, Model};
 pub use state::State;

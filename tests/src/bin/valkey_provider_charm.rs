@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use databag::juju::{HookTools, RelationId};
-use databag::{Secret, SecretUri};
+use databag::Secret;
+use databag::juju::{Event, HookTools, RelationHook};
 use databag_tests::valkey_users::{AdminAccess, OwnerFile, ServerUsers};
 use serde_json::{Value, json};
 use valkey_client::relation::{Level, Provider};
@@ -42,7 +42,7 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let tools = HookTools::from_env().map_err(|error| error.to_string())?;
-    let hook = hook_name(&tools);
+    let event = tools.context().event().map_err(|error| error.to_string())?;
     let unit = tools.context().unit.clone();
     let charm_dir = charm_dir();
     let (server, admins) = read_server(&charm_dir)?;
@@ -58,73 +58,51 @@ fn run() -> Result<(), String> {
     let log = |level: Level, message: &str| eprintln!("{unit} {level} {message}");
     let mut provider =
         Provider::new(&tools, ENDPOINT, ValkeyPolicy::new(users.as_mut())).with_log(log);
-    let relation = || relation_of(&tools, &hook);
-    let suffix = hook.strip_prefix(ENDPOINT).unwrap_or_default();
-    match suffix {
-        "-relation-created" | "-relation-joined" | "-relation-changed" => {
-            provider
-                .reconcile(&relation()?, &server)
-                .map_err(|error| error.to_string())?;
-        }
-        "-relation-broken" => {
-            provider
-                .on_relation_broken(&relation()?)
-                .map_err(|error| error.to_string())?;
-        }
-        "-relation-departed" => {
-            let departing = tools.context().departing_unit.clone();
-            provider
-                .on_relation_departed(&relation()?, departing.as_deref())
-                .map_err(|error| error.to_string())?;
-        }
-        _ if matches!(
-            hook.as_str(),
-            "config-changed" | "upgrade-charm" | "leader-elected" | "update-status"
-        ) =>
+    match event {
+        Event::Relation {
+            hook,
+            relation,
+            departing_unit,
+            ..
+        } if relation.endpoint() == ENDPOINT => match hook {
+            RelationHook::Created | RelationHook::Joined | RelationHook::Changed => {
+                provider
+                    .reconcile(&relation, &server)
+                    .map_err(|error| error.to_string())?;
+            }
+            RelationHook::Broken => {
+                provider
+                    .on_relation_broken(&relation)
+                    .map_err(|error| error.to_string())?;
+            }
+            RelationHook::Departed => {
+                provider
+                    .on_relation_departed(&relation, departing_unit.as_deref())
+                    .map_err(|error| error.to_string())?;
+            }
+        },
+        Event::Other(name)
+            if matches!(
+                name.as_str(),
+                "config-changed" | "upgrade-charm" | "leader-elected" | "update-status"
+            ) =>
         {
             provider
                 .update_all(&server)
                 .map_err(|error| error.to_string())?;
         }
-        _ if hook == "secret-remove" => {
-            let context = tools.context();
-            let (Some(id), Some(revision)) = (context.secret_id.clone(), context.secret_revision)
-            else {
-                return Err("secret-remove without JUJU_SECRET_ID and JUJU_SECRET_REVISION".into());
-            };
-            let uri = SecretUri::parse(&id).map_err(|error| format!("JUJU_SECRET_ID: {error}"))?;
-            let label = context.secret_label.clone();
+        Event::SecretRemove {
+            secret,
+            label,
+            revision,
+        } => {
             provider
-                .on_secret_remove(&uri, label.as_deref(), revision)
+                .on_secret_remove(&secret, label.as_deref(), revision)
                 .map_err(|error| error.to_string())?;
         }
-        _ => log(Level::Debug, &format!("{hook}: nothing to do")),
+        other => log(Level::Debug, &format!("{other:?}: nothing to do")),
     }
     Ok(())
-}
-
-/// The hook's name: from Juju's variables, else from how this program was called.
-fn hook_name(tools: &HookTools) -> String {
-    let hook = &tools.context().hook;
-    if !hook.is_empty() {
-        return hook.clone();
-    }
-    std::env::args()
-        .next()
-        .and_then(|arg0| {
-            Path::new(&arg0)
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned())
-        })
-        .unwrap_or_default()
-}
-
-fn relation_of(tools: &HookTools, hook: &str) -> Result<RelationId, String> {
-    tools
-        .context()
-        .relation
-        .clone()
-        .ok_or_else(|| format!("{hook}: JUJU_RELATION_ID is not set"))
 }
 
 fn charm_dir() -> PathBuf {

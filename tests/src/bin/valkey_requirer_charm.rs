@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use databag::juju::{HookTools, RelationId};
+use databag::juju::{Event, HookTools, RelationHook, RelationId};
 use serde_json::{Value, json};
 use valkey_client::relation::{Answers, Level, Requirer, WireVersion};
 use valkey_client::valkey::KeyPrefix;
@@ -41,7 +41,7 @@ struct Config {
 
 fn run() -> Result<(), String> {
     let tools = HookTools::from_env().map_err(|error| error.to_string())?;
-    let hook = hook_name(&tools);
+    let event = tools.context().event().map_err(|error| error.to_string())?;
     let unit = tools.context().unit.clone();
     let charm_dir = charm_dir();
     let config = read_config(&charm_dir)?;
@@ -50,27 +50,26 @@ fn run() -> Result<(), String> {
         .with_version(config.version)
         .with_resource_check(KeyPrefix::parse)
         .with_log(log);
-    let relation = || relation_of(&tools, &hook);
-    let suffix = hook.strip_prefix(ENDPOINT).unwrap_or_default();
-    match suffix {
-        "-relation-created" => {
-            let prefixes: Vec<&str> = config.prefixes.iter().map(String::as_str).collect();
-            requirer
-                .request(&relation()?, &prefixes)
-                .map_err(|error| error.to_string())?;
-        }
-        "-relation-changed" => {
-            let answers = requirer
-                .read(&relation()?)
-                .map_err(|error| error.to_string())?;
-            save_answers(&charm_dir, &answers)?;
-        }
-        "-relation-broken" => forget(&charm_dir, &relation()?)?,
-        "-relation-joined" | "-relation-departed" => {
-            log(Level::Debug, &format!("{hook}: nothing to do"));
-        }
-        _ if hook == "secret-changed" => {
-            let label = tools.context().secret_label.clone();
+    match event {
+        Event::Relation { hook, relation, .. } if relation.endpoint() == ENDPOINT => match hook {
+            RelationHook::Created => {
+                let prefixes: Vec<&str> = config.prefixes.iter().map(String::as_str).collect();
+                requirer
+                    .request(&relation, &prefixes)
+                    .map_err(|error| error.to_string())?;
+            }
+            RelationHook::Changed => {
+                let answers = requirer
+                    .read(&relation)
+                    .map_err(|error| error.to_string())?;
+                save_answers(&charm_dir, &answers)?;
+            }
+            RelationHook::Broken => forget(&charm_dir, &relation)?,
+            RelationHook::Joined | RelationHook::Departed => {
+                log(Level::Debug, &format!("{relation} {hook:?}: nothing to do"));
+            }
+        },
+        Event::SecretChanged { label, .. } => {
             let answers = requirer
                 .on_secret_changed(label.as_deref())
                 .map_err(|error| error.to_string())?;
@@ -78,33 +77,9 @@ fn run() -> Result<(), String> {
                 save_answers(&charm_dir, &answers)?;
             }
         }
-        _ => log(Level::Debug, &format!("{hook}: nothing to do")),
+        other => log(Level::Debug, &format!("{other:?}: nothing to do")),
     }
     Ok(())
-}
-
-/// The hook's name: from Juju's variables, else from how this program was called.
-fn hook_name(tools: &HookTools) -> String {
-    let hook = &tools.context().hook;
-    if !hook.is_empty() {
-        return hook.clone();
-    }
-    std::env::args()
-        .next()
-        .and_then(|arg0| {
-            Path::new(&arg0)
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned())
-        })
-        .unwrap_or_default()
-}
-
-fn relation_of(tools: &HookTools, hook: &str) -> Result<RelationId, String> {
-    tools
-        .context()
-        .relation
-        .clone()
-        .ok_or_else(|| format!("{hook}: JUJU_RELATION_ID is not set"))
 }
 
 fn charm_dir() -> PathBuf {
