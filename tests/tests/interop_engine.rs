@@ -31,13 +31,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use databag::juju::{Backend, BagOf, Model, RelationId, SecretOwner, State, diff};
+use databag::juju::{Backend, Model, RelationId, State};
 use databag::relation::{
     Event, Grant, Interface, Policy, PolicyError, Provider, Reply, RequestId, Requirer,
     WireVersion, random_alphanumeric,
 };
 use databag::{Bag, Databag, Secret, SecretContent, SecretUri, Value, wire};
 use databag_interfaces::{kafka_client, postgresql_client};
+use databag_tests::interop::{self, reference_secrets, responses_without_nulls};
 use databag_tests::python_driver::{self, PROVIDER, RELEASES, REQUIRER, bag_of, python_at};
 use databag_tests::test_ca::TestCa;
 use serde_json::json;
@@ -364,13 +365,7 @@ impl World {
 
     /// Writes `bag` as the app databag of `unit`'s application, replacing what was there.
     fn write_app(&self, unit: &str, bag: &Bag) {
-        let backend = self.model.unit(unit);
-        let old = backend
-            .read(&self.relation(), &BagOf::LocalApp)
-            .expect("the leader reads its app databag");
-        backend
-            .write_app(&self.relation(), &diff(&old, bag))
-            .expect("the leader writes its app databag");
+        interop::write_app(&self.model, unit, &self.relation(), bag);
     }
 
     /// The app databag `app` keeps.
@@ -384,20 +379,7 @@ impl World {
 
     /// Every secret the service owns, by label: (URI, latest content).
     fn service_secrets(&self) -> BTreeMap<String, (String, SecretContent)> {
-        let state = self.model.state();
-        state
-            .secrets()
-            .into_iter()
-            .filter(|secret| secret.owner_app == SERVICE)
-            .map(|secret| {
-                let content = state
-                    .secret_content(&secret.uri, None)
-                    .cloned()
-                    .expect("a secret has content");
-                let label = secret.label.clone().expect("the provider labels secrets");
-                (label, (secret.uri, content))
-            })
-            .collect()
+        interop::owned_secrets(&self.model, SERVICE)
     }
 
     /// The service's answer: its app databag and the latest content of every secret granted
@@ -411,40 +393,11 @@ impl World {
         (self.app_bag(SERVICE), Value::Object(secrets))
     }
 
-    /// Puts the reference provider's answer into the model as the service's (as
-    /// interop_flows.rs does): each secret created (or given a new revision) under the
-    /// reference's label and granted on the relation; the databag written with the
-    /// reference's secret ids replaced by the model's URIs. `imported` maps ids to URIs
-    /// across calls.
+    /// Puts the reference provider's answer into the model as the service's
+    /// ([`interop::import_reference_answer`]).
     fn import_reference_answer(&self, answer: &Value, imported: &mut BTreeMap<String, SecretUri>) {
-        let service = self.model.unit(&format!("{SERVICE}/0"));
-        for secret in answer["secrets"]
-            .as_array()
-            .expect("the driver lists secrets")
-        {
-            let id = secret["id"].as_str().expect("a secret id").to_owned();
-            let content: SecretContent =
-                serde_json::from_value(secret["content"].clone()).expect("content of strings");
-            match imported.get(&id) {
-                Some(uri) => service.secret_set(uri, &content).expect("secret-set"),
-                None => {
-                    let uri = service
-                        .secret_add(&content, secret["label"].as_str(), SecretOwner::Application)
-                        .expect("secret-add");
-                    service
-                        .secret_grant(&uri, &self.relation())
-                        .expect("secret-grant");
-                    imported.insert(id, uri);
-                }
-            }
-        }
-        let mut bag = bag_of(&answer["app"]);
-        for value in bag.values_mut() {
-            for (id, uri) in imported.iter() {
-                *value = value.replace(id.as_str(), uri.as_str());
-            }
-        }
-        self.write_app(&format!("{SERVICE}/0"), &bag);
+        let unit = format!("{SERVICE}/0");
+        interop::import_reference_answer(&self.model, &unit, &self.relation(), answer, imported);
     }
 }
 
@@ -543,24 +496,6 @@ fn reference_provider<I: Case>(
         "the reference provider's hook failed"
     );
     answer
-}
-
-/// The reference provider's secrets by label: (id, content).
-fn reference_secrets(answer: &Value) -> BTreeMap<String, (String, SecretContent)> {
-    answer["secrets"]
-        .as_array()
-        .expect("secrets")
-        .iter()
-        .map(|secret| {
-            let content: SecretContent =
-                serde_json::from_value(secret["content"].clone()).expect("content");
-            let label = secret["label"].as_str().expect("a label").to_owned();
-            (
-                label,
-                (secret["id"].as_str().expect("id").to_owned(), content),
-            )
-        })
-        .collect()
 }
 
 /// `(event, request_id)` of the reference requirer's events.
@@ -821,27 +756,6 @@ fn the_reference_provider_answers_the_rust_requirer<I: Case>(python: &Path) {
         let fields = expected::<I>(&server, &user, password, resource);
         assert_response_holds::<I>(response, &fields, &format!("request {id} with TLS"));
     }
-}
-
-/// The responses of a v1 answer as JSON objects without nulls, by request id.
-fn responses_without_nulls(bag: &Bag) -> BTreeMap<String, serde_json::Map<String, Value>> {
-    let requests: Value = serde_json::from_str(&bag["requests"]).expect("requests is JSON");
-    requests
-        .as_array()
-        .expect("requests is a list")
-        .iter()
-        .map(|response| {
-            let object: serde_json::Map<String, Value> = response
-                .as_object()
-                .expect("a response object")
-                .iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            let id = response["request-id"].as_str().expect("a request id");
-            (id.to_owned(), object)
-        })
-        .collect()
 }
 
 /// v1 side by side (§4.2, §7, §11, §18.1): the reference requirer's request (two resources,

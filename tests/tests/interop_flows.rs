@@ -15,9 +15,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use databag::juju::{Backend, BagOf, Model, RelationId, SecretOwner, State, diff};
+use databag::juju::{Model, RelationId, State};
 use databag::relation::{Interface, WriterProfile};
 use databag::{Bag, Databag, SecretContent, SecretUri, Value, Versioned, wire};
+use databag_tests::interop::{self, reference_secrets, responses_without_nulls};
 use databag_tests::python_driver::{self, PROVIDER, RELEASES, REQUIRER, bag_of, python, python_at};
 use databag_tests::test_ca::TestCa;
 use serde_json::json;
@@ -106,14 +107,7 @@ impl World {
     /// Writes `bag` as the app databag of `unit`'s application in relation `number`, replacing
     /// what was there (`unit` must lead).
     fn write_app(&self, unit: &str, number: u32, bag: &Bag) {
-        let backend = self.model.unit(unit);
-        let relation = World::relation(number);
-        let old = backend
-            .read(&relation, &BagOf::LocalApp)
-            .expect("the leader reads its app databag");
-        backend
-            .write_app(&relation, &diff(&old, bag))
-            .expect("the leader writes its app databag");
+        interop::write_app(&self.model, unit, &World::relation(number), bag);
     }
 
     /// The app databag `app` keeps in relation `number`.
@@ -127,23 +121,7 @@ impl World {
 
     /// Every secret the Valkey application owns, by label: (URI, latest content).
     fn valkey_secrets(&self) -> BTreeMap<String, (String, SecretContent)> {
-        let state = self.model.state();
-        state
-            .secrets()
-            .into_iter()
-            .filter(|secret| secret.owner_app == "valkey")
-            .map(|secret| {
-                let content = state
-                    .secret_content(&secret.uri, None)
-                    .cloned()
-                    .expect("a secret has content");
-                let label = secret
-                    .label
-                    .clone()
-                    .expect("the provider labels its secrets");
-                (label, (secret.uri, content))
-            })
-            .collect()
+        interop::owned_secrets(&self.model, "valkey")
     }
 
     /// The Rust provider's answer to relation `number`: its app databag and the content of
@@ -166,45 +144,16 @@ impl World {
         (bag, Value::Object(secrets))
     }
 
-    /// Puts the reference provider's answer (`answer`: its app databag and owned secrets) into
-    /// the model as the Valkey application's: each secret is created (or given a new revision)
-    /// under the reference's label and granted on relation `number`; the databag is written
-    /// with the reference's URIs replaced by the model's. `imported` maps the reference's
-    /// secret ids to the model's URIs across calls. Juju, not the charm, assigns secret IDs, so
-    /// only the URIs differ from what the reference wrote.
+    /// Puts the reference provider's answer into the model as the Valkey application's on
+    /// relation `number` ([`interop::import_reference_answer`]).
     fn import_reference_answer(
         &self,
         number: u32,
         answer: &Value,
         imported: &mut BTreeMap<String, SecretUri>,
     ) {
-        let valkey = self.model.unit("valkey/0");
         let relation = World::relation(number);
-        for secret in answer["secrets"]
-            .as_array()
-            .expect("the driver lists secrets")
-        {
-            let id = secret["id"].as_str().expect("a secret id").to_owned();
-            let content: SecretContent =
-                serde_json::from_value(secret["content"].clone()).expect("content of strings");
-            match imported.get(&id) {
-                Some(uri) => valkey.secret_set(uri, &content).expect("secret-set"),
-                None => {
-                    let uri = valkey
-                        .secret_add(&content, secret["label"].as_str(), SecretOwner::Application)
-                        .expect("secret-add");
-                    valkey.secret_grant(&uri, &relation).expect("secret-grant");
-                    imported.insert(id, uri);
-                }
-            }
-        }
-        let mut bag = bag_of(&answer["app"]);
-        for value in bag.values_mut() {
-            for (id, uri) in imported.iter() {
-                *value = value.replace(id.as_str(), uri.as_str());
-            }
-        }
-        self.write_app("valkey/0", number, &bag);
+        interop::import_reference_answer(&self.model, "valkey/0", &relation, answer, imported);
     }
 }
 
@@ -742,43 +691,6 @@ fn reference_provider(
         "the reference provider's hook failed"
     );
     answer
-}
-
-/// The reference provider's secrets by label: (id, content).
-fn reference_secrets(answer: &Value) -> BTreeMap<String, (String, SecretContent)> {
-    answer["secrets"]
-        .as_array()
-        .expect("secrets")
-        .iter()
-        .map(|secret| {
-            let content: SecretContent =
-                serde_json::from_value(secret["content"].clone()).expect("content");
-            (
-                text(secret, "label").to_owned(),
-                (text(secret, "id").to_owned(), content),
-            )
-        })
-        .collect()
-}
-
-/// The responses of a v1 answer as JSON objects without nulls, by request id.
-fn responses_without_nulls(bag: &Bag) -> BTreeMap<String, serde_json::Map<String, Value>> {
-    let requests: Value = serde_json::from_str(&bag["requests"]).expect("requests is JSON");
-    requests
-        .as_array()
-        .expect("requests is a list")
-        .iter()
-        .map(|response| {
-            let object: serde_json::Map<String, Value> = response
-                .as_object()
-                .expect("a response object")
-                .iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            (text(response, "request-id").to_owned(), object)
-        })
-        .collect()
 }
 
 /// Cases 1 and 5 side by side for v1: the reference requirer's padded request (two prefixes)

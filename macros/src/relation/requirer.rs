@@ -710,25 +710,14 @@ impl<'a, I: Interface> Requirer<'a, I> {
         let Some(response) = list_at(&plain, "requests").into_iter().next() else {
             return Ok(Err("not a response object".to_owned()));
         };
-        let labels =
-            |group: &str| label_v1(&self.endpoint, u64::from(relation.number()), id, group);
-        let wanted: Vec<_> = secret_uris(&I::Response::shape(), &response)
-            .into_iter()
-            .map(|(group, uri)| {
-                let label = labels(&group);
-                (group, uri, label)
-            })
-            .collect();
-        let mut resolver = MapResolver::new();
-        for (group, uri, label) in &wanted {
-            let at = format!("{at}, secret `{group}`");
-            match self.consume(uri, label, fetch, trust, &at)? {
-                Ok(content) => {
-                    resolver.insert(uri, content);
-                }
-                Err(message) => return Ok(Err(format!("secret `{group}`: {message}"))),
-            }
-        }
+        let number = u64::from(relation.number());
+        let wanted = secret_uris(&I::Response::shape(), &response);
+        let label = |group: &str| label_v1(&self.endpoint, number, id, group);
+        let wanted = labelled(wanted, label);
+        let mut resolver = match self.resolve(&wanted, fetch, trust, at)? {
+            Ok(resolver) => resolver,
+            Err(message) => return Ok(Err(message)),
+        };
         let joined = typed::<I::ProviderV1>(plain)
             .and_then(|plain| plain.to_bag())
             .and_then(|bag| I::ProviderV1::join(&bag, &mut resolver))
@@ -835,23 +824,12 @@ impl<'a, I: Interface> Requirer<'a, I> {
             Err(error) => return Ok(Err(undecodable(&error))),
         };
         let number = u64::from(relation.number());
-        let wanted: Vec<_> = secret_uris(&I::ProviderV0::shape(), &plain)
-            .into_iter()
-            .map(|(group, uri)| {
-                let label = label_v0(&self.endpoint, number, &group);
-                (group, uri, label)
-            })
-            .collect();
-        let mut resolver = MapResolver::new();
-        for (group, uri, label) in &wanted {
-            let at = format!("{at}, secret `{group}`");
-            match self.consume(uri, label, fetch, trust, &at)? {
-                Ok(content) => {
-                    resolver.insert(uri, content);
-                }
-                Err(message) => return Ok(Err(format!("secret `{group}`: {message}"))),
-            }
-        }
+        let wanted = secret_uris(&I::ProviderV0::shape(), &plain);
+        let wanted = labelled(wanted, |group| label_v0(&self.endpoint, number, group));
+        let mut resolver = match self.resolve(&wanted, fetch, trust, at)? {
+            Ok(resolver) => resolver,
+            Err(message) => return Ok(Err(message)),
+        };
         let response = I::ProviderV0::join(bag, &mut resolver)
             .and_then(|joined| typed::<I::Response>(v0_response::<I>(object_of(&joined))));
         let response = match response {
@@ -942,6 +920,28 @@ impl<'a, I: Interface> Requirer<'a, I> {
             });
         }
         Ok(Some(answers))
+    }
+
+    /// Reads every secret of one answer (`(group, uri, consumer label)`) into a resolver;
+    /// the first secret that cannot be trusted or read is the answer's problem.
+    fn resolve(
+        &mut self,
+        wanted: &[(String, SecretUri, String)],
+        fetch: Fetch,
+        trust: &mut Trust,
+        at: &str,
+    ) -> Result<Result<MapResolver, String>, FlowError> {
+        let mut resolver = MapResolver::new();
+        for (group, uri, label) in wanted {
+            let at = format!("{at}, secret `{group}`");
+            match self.consume(uri, label, fetch, trust, &at)? {
+                Ok(content) => {
+                    resolver.insert(uri, content);
+                }
+                Err(message) => return Ok(Err(format!("secret `{group}`: {message}"))),
+            }
+        }
+        Ok(Ok(resolver))
     }
 
     /// Reads a secret the provider names, attaching the reference's consumer label, at the
@@ -1059,4 +1059,17 @@ fn v0_requirer<I: Interface>(request: &Object) -> Object {
         }
     }
     flat
+}
+
+/// `(group, uri)` pairs with the consumer label each is read under.
+fn labelled(
+    uris: Vec<(String, SecretUri)>,
+    label: impl Fn(&str) -> String,
+) -> Vec<(String, SecretUri, String)> {
+    uris.into_iter()
+        .map(|(group, uri)| {
+            let label = label(&group);
+            (group, uri, label)
+        })
+        .collect()
 }
