@@ -411,15 +411,12 @@ impl<'a, I: Interface, P: Policy<I>> Provider<'a, I, P> {
         let label = match label {
             Some(label) if !label.is_empty() => label.to_owned(),
             // Juju names the owner label; ask for it when the environment did not.
-            _ => match self.backend.secret_info(&SecretRef::uri(uri.clone())) {
-                Ok(info) => info.label.unwrap_or_default(),
-                Err(error) => {
-                    return Err(FlowError::juju(
-                        format!("{context}: secret-info-get"),
-                        error,
-                    ));
-                }
-            },
+            _ => self
+                .backend
+                .secret_info(&SecretRef::uri(uri.clone()))
+                .map_err(|error| FlowError::juju(format!("{context}: secret-info-get"), error))?
+                .label
+                .unwrap_or_default(),
         };
         let ours =
             SecretLabel::parse(&label).is_some_and(|parsed| parsed.endpoint == self.endpoint);
