@@ -276,12 +276,40 @@ fn object_struct(interface: &Interface, object: &Object, uses: &mut Uses) -> Tok
             pub #field: Unknown,
         }
     });
+    // `Default` wherever every field has one, so that a charm writes only the fields it sets
+    // (`Request { resource, ..Default::default() }`); a required secret URI has none.
+    let derives = if defaultable(interface, object, 0) {
+        quote!(Clone, Debug, Default, PartialEq, Databag)
+    } else {
+        quote!(Clone, Debug, PartialEq, Databag)
+    };
     quote! {
         #doc
-        #[derive(Clone, Debug, PartialEq, Databag)]
+        #[derive(#derives)]
         pub struct #name {
             #(#fields)*
             #unknown
+        }
+    }
+}
+
+/// Whether every field of `object` has a `Default` (optional fields are `Option`s).
+fn defaultable(interface: &Interface, object: &Object, depth: usize) -> bool {
+    object.fields.iter().all(|field| {
+        field.secret.is_some() || !field.required || type_defaultable(interface, &field.ty, depth)
+    })
+}
+
+fn type_defaultable(interface: &Interface, ty: &Type, depth: usize) -> bool {
+    match ty {
+        Type::String | Type::Bool | Type::Int | Type::Any | Type::List(_) | Type::Map(_) => true,
+        Type::SecretUri => false,
+        // The validator refuses cyclic objects; the depth bound keeps this total regardless.
+        Type::Object(name) => {
+            depth < 64
+                && interface
+                    .object(name)
+                    .is_some_and(|object| defaultable(interface, object, depth + 1))
         }
     }
 }
