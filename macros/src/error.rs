@@ -154,6 +154,9 @@ pub enum ErrorKind {
         /// The secret field.
         field: String,
     },
+    /// Talking to Juju failed (a hook tool behind a [`SecretResolver`](crate::SecretResolver),
+    /// for example); the Juju error names the tool and what Juju printed.
+    Juju(crate::juju::Error),
     /// Anything else, with a message.
     Custom(String),
 }
@@ -241,6 +244,7 @@ impl fmt::Display for ErrorKind {
                 "`{field}` belongs to secret group `{group}` and cannot be written to a \
                  plaintext databag; use `split` to route it into a Juju Secret"
             ),
+            ErrorKind::Juju(error) => write!(f, "{error}"),
             ErrorKind::Custom(message) => f.write_str(message),
         }
     }
@@ -256,4 +260,21 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Juju(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+/// A Juju error where a databag error is expected (`?` in a [`SecretResolver`] or a charm's
+/// hook function): at the root path, the Juju error as its kind and source.
+///
+/// [`SecretResolver`]: crate::SecretResolver
+impl From<crate::juju::Error> for Error {
+    fn from(error: crate::juju::Error) -> Self {
+        Error::new(Path::root(), ErrorKind::Juju(error))
+    }
+}

@@ -67,6 +67,8 @@ pub mod relation;
 pub mod schema;
 pub mod secret;
 pub mod shape;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod wire;
 
 mod value;

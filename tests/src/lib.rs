@@ -8,7 +8,6 @@ pub struct ReadmeExample;
 pub mod bench_input;
 pub mod bindings;
 pub mod interop;
-pub mod juju_emu;
 pub mod python_driver;
 pub mod test_ca;
 pub mod valkey_connect;

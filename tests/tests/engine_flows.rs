@@ -10,9 +10,9 @@ use databag::juju::{Backend, Model, RelationId, State};
 use databag::relation::{
     Event, Grant, Interface, Policy, PolicyError, Provider, Reply, Requirer, WireVersion,
 };
+use databag::testing::{EmuModel, Hook};
 use databag::{Bag, Databag, Secret};
 use databag_interfaces::{kafka_client, mysql_client, postgresql_client};
-use databag_tests::juju_emu::{EmuModel, Hook};
 
 const EMULATOR: &str = env!("CARGO_BIN_EXE_juju_emu");
 const UUID: &str = "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d";

@@ -10,8 +10,8 @@ use std::process::Command;
 use databag::juju::{
     Backend, BagOf, BagUpdate, ErrorKind, Fetch, Model, RelationId, SecretOwner, SecretRef, State,
 };
+use databag::testing::{EmuModel, Hook};
 use databag::{Bag, SecretContent, SecretUri};
-use databag_tests::juju_emu::{EmuModel, Hook};
 
 const MODEL_UUID: &str = "5a1e3c6b-8d2f-4a7e-9b1c-0d3e5f7a9b2c";
 const EMULATOR: &str = env!("CARGO_BIN_EXE_juju_emu");

@@ -8,10 +8,10 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use databag::juju::{BagUpdate, RelationId, State};
-use databag_tests::juju_emu::{EmuModel, Hook, HookRun};
+use databag::juju::{BagUpdate, RelationId, State, WorkloadStatus};
+use databag::testing::{EmuModel, Hook, HookRun};
 use serde_json::{Value, json};
 use valkey_client::valkey::acl::password_hash;
 
@@ -34,6 +34,8 @@ struct World {
     output: RefCell<Vec<String>>,
     /// Every password and CA the model held at any point.
     secrets: RefCell<BTreeSet<String>>,
+    /// Whether hooks run the packed charms' `dispatch` in each unit's charm directory.
+    packed: std::cell::Cell<bool>,
 }
 
 impl World {
@@ -59,15 +61,10 @@ impl World {
             model,
             output: RefCell::new(Vec::new()),
             secrets: RefCell::new(BTreeSet::new()),
+            packed: std::cell::Cell::new(false),
         };
         for (app, version, prefixes) in apps {
-            for unit in units(app) {
-                world.write(
-                    &unit,
-                    "requirer-config.json",
-                    &json!({"version": version, "prefixes": prefixes}),
-                );
-            }
+            world.configure_requirer(app, version, prefixes);
         }
         world.configure_server(&json!({
             "endpoints": "10.0.0.1:6379",
@@ -93,23 +90,46 @@ impl World {
         }
     }
 
+    /// The requirer's options, as `juju config APP version=.. prefixes=..` sets them.
+    fn configure_requirer(&self, app: &str, version: &str, prefixes: &[&str]) {
+        let options = json!({"version": version, "prefixes": prefixes.join(",")});
+        let Value::Object(options) = options else {
+            unreachable!("a JSON object literal")
+        };
+        self.model.update(|state| state.set_config(app, options));
+    }
+
+    /// From now on, hooks run the unpacked charms' `./dispatch` instead of the binaries.
+    fn deploy_packed(&self) {
+        self.packed.set(true);
+    }
+
     fn configure_server(&self, server: &Value) {
         for unit in units("valkey") {
             self.write(&unit, "server.json", server);
         }
     }
 
-    /// Runs a hook (rolled back on failure, as Juju does) and records what it printed.
+    /// Runs a hook (rolled back on failure, as Juju does) and records what it printed. The
+    /// `juju-log` lines of the hook are appended to its stderr: together they are what an
+    /// operator reads of a hook in `juju debug-log`.
     fn run(&self, hook: &Hook, unit: &str, rollback: bool) -> HookRun {
-        let program = if unit.starts_with("valkey/") {
-            PROVIDER
+        let program = if self.packed.get() {
+            self.model.charm_dir(unit).join("dispatch")
+        } else if unit.starts_with("valkey/") {
+            PathBuf::from(PROVIDER)
         } else {
-            REQUIRER
+            PathBuf::from(REQUIRER)
         };
-        let run = self
+        let logged = self.model.log().len();
+        let mut run = self
             .model
-            .run_hook_with(Path::new(program), hook, rollback)
+            .run_hook_with(&program, hook, rollback)
             .expect("hook process");
+        for line in self.model.log().iter().skip(logged) {
+            run.stderr.push_str(line);
+            run.stderr.push('\n');
+        }
         self.output.borrow_mut().extend(
             run.stdout
                 .lines()
@@ -351,6 +371,11 @@ fn v1_requirer_with_one_request() {
     for unit in units("app") {
         world.assert_connected(&unit, 0, &id, &username, "app:*");
         assert!(world.output_contains(&format!("resource_created({id})")));
+        // The charm tells the operator through `status-set`, as the emulator records it.
+        assert_eq!(
+            world.model.state().status(&unit),
+            Some(&WorkloadStatus::Active("1 Valkey connection(s)".to_owned()))
+        );
         let user_uri = responses[0]["secret-user"].as_str().expect("uri");
         assert_eq!(
             world
@@ -610,11 +635,6 @@ fn both_applications_scale_up_and_down_around_a_live_relation() {
     // A third unit on each side.
     let new_app = world.model.update(|state| state.add_unit("app"));
     let new_valkey = world.model.update(|state| state.add_unit("valkey"));
-    world.write(
-        &new_app,
-        "requirer-config.json",
-        &json!({"version": "v1", "prefixes": ["app:*"]}),
-    );
     for (unit, endpoint) in [(&new_valkey, "valkey-client"), (&new_app, "cache")] {
         for hook in ["relation-created", "relation-joined", "relation-changed"] {
             world.hook(unit, &format!("{endpoint}-{hook}"), 0);
@@ -1029,8 +1049,96 @@ fn charms_dispatch_on_the_name_they_are_called_by() {
         .var("JUJU_DISPATCH_PATH", "");
     let run = world.model.run_hook(&link, &hook).expect("hook process");
     assert!(run.success, "{}", run.stderr);
-    assert!(run.stderr.contains("requested"), "{}", run.stderr);
+    assert!(
+        world
+            .model
+            .log()
+            .iter()
+            .any(|line| line.contains("requested")),
+        "{:?}",
+        world.model.log()
+    );
     assert_eq!(world.bag(0, "app")["version"], "v1");
+}
+
+/// The example charms as Juju deploys them: packed by tests/scripts/pack-charm.sh into `.charm`
+/// zips (metadata, `dispatch`, the binary), unpacked into each unit's charm directory with the
+/// archive's file modes (as Juju unpacks a charm), and every hook run through `./dispatch`
+/// with `JUJU_DISPATCH_PATH=hooks/<hook>` (what Juju 2.8+ sets for a charm with a `dispatch`
+/// file, worker/uniter/runner/runner.go).
+#[test]
+fn packed_charms_run_every_hook_through_dispatch() {
+    let world = World::new(&[("app", "v1", &["app:*"])]);
+    let packs = world.model.dir().join("packs");
+    for (charm, binary, units) in [
+        ("valkey-requirer", REQUIRER, units("app")),
+        ("valkey-provider", PROVIDER, units("valkey")),
+    ] {
+        let out = packs.join(format!("{charm}.charm"));
+        let status = std::process::Command::new("bash")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scripts/pack-charm.sh"
+            ))
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/charms/").to_owned() + charm)
+            .arg(binary)
+            .arg(&out)
+            .status()
+            .expect("pack-charm.sh");
+        assert!(status.success(), "pack-charm.sh {charm}");
+        let entries = unpack(&out, &world.model.charm_dir(&units[0]));
+        let name = format!("valkey-{}-example", &charm["valkey-".len()..]);
+        let mut expected = vec![
+            (format!("bin/{name}"), 0o755),
+            ("dispatch".to_owned(), 0o755),
+            ("manifest.yaml".to_owned(), 0o644),
+            ("metadata.yaml".to_owned(), 0o644),
+        ];
+        if charm == "valkey-requirer" {
+            expected.insert(1, ("config.yaml".to_owned(), 0o644));
+        }
+        assert_eq!(entries, expected, "{charm}.charm layout and modes");
+        unpack(&out, &world.model.charm_dir(&units[1]));
+    }
+    world.deploy_packed();
+    world.relate(0, "app");
+    let id = ids(&world.responses(0))[0].clone();
+    for unit in units("app") {
+        world.assert_connected(&unit, 0, &id, &format!("relation-0-{id}"), "app:*");
+    }
+    world.unrelate(0, "app");
+    assert!(world.provider_secrets().is_empty(), "secrets removed");
+}
+
+/// Unpacks a `.charm` into `dir` with the modes stored in the zip; returns its files and modes.
+fn unpack(charm: &Path, dir: &Path) -> Vec<(String, u32)> {
+    let script = r#"
+import os, sys, zipfile
+entries = []
+with zipfile.ZipFile(sys.argv[1]) as archive:
+    for info in archive.infolist():
+        path = archive.extract(info, sys.argv[2])
+        mode = (info.external_attr >> 16) & 0o777
+        os.chmod(path, mode)
+        entries.append(f"{info.filename} {mode:o}")
+print("\n".join(sorted(entries)))
+"#;
+    let output = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(charm)
+        .arg(dir)
+        .output()
+        .expect("python3");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_once(' '))
+        .map(|(name, mode)| (name.to_owned(), u32::from_str_radix(mode, 8).unwrap_or(0)))
+        .collect()
 }
 
 /// The same charms with a real valkey-server behind the provider: the users are made with

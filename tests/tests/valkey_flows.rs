@@ -7,8 +7,9 @@ use std::collections::BTreeSet;
 
 use databag::juju::{
     Backend, BagOf, BagUpdate, Fetch, Model, RelationId, SecretInfo, SecretOwner, SecretRef, State,
+    WorkloadStatus,
 };
-use databag::{Bag, Secret, SecretContent, SecretUri};
+use databag::{Bag, Secret, SecretContent, SecretUri, Value};
 
 use databag::relation::random_alphanumeric;
 use valkey_client::relation::{
@@ -208,6 +209,22 @@ impl Backend for Recording<'_> {
             "state-delete"
         });
         self.inner.state_set(key, value)
+    }
+    fn status_set(&self, status: &WorkloadStatus) -> Result<(), databag::juju::Error> {
+        self.note("status-set");
+        self.inner.status_set(status)
+    }
+    fn app_status_set(&self, status: &WorkloadStatus) -> Result<(), databag::juju::Error> {
+        self.note("status-set");
+        self.inner.app_status_set(status)
+    }
+    fn log(&self, level: Level, message: &str) -> Result<(), databag::juju::Error> {
+        self.note("juju-log");
+        self.inner.log(level, message)
+    }
+    fn config(&self) -> Result<serde_json::Map<String, Value>, databag::juju::Error> {
+        self.note("config-get");
+        self.inner.config()
     }
 }
 

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use serde_json::{Map, Value};
+
 use super::error::{Error, ErrorKind};
+use super::status::{Level, WorkloadStatus};
 use crate::{Bag, SecretContent, SecretUri};
 
 /// What a charm does through Juju for relations and their secrets.
@@ -94,6 +97,21 @@ pub trait Backend {
     /// Sets (`state-set key=value`) or, with `None`, deletes (`state-delete key`) `key` of this
     /// unit's charm state. Like every change, committed only when the hook succeeds.
     fn state_set(&self, key: &str, value: Option<&str>) -> Result<(), Error>;
+
+    /// Sets this unit's workload status (`status-set`).
+    fn status_set(&self, status: &WorkloadStatus) -> Result<(), Error>;
+
+    /// Sets the application's status (`status-set --application`): the leader only, as Juju
+    /// refuses it to other units.
+    fn app_status_set(&self, status: &WorkloadStatus) -> Result<(), Error>;
+
+    /// Writes one line to the unit's Juju log (`juju-log --log-level LEVEL`). Never log a
+    /// secret value: Juju's log is readable by the model's operators.
+    fn log(&self, level: Level, message: &str) -> Result<(), Error>;
+
+    /// The charm's configuration (`config-get --format=json`): every option that is set or
+    /// has a default, as JSON values (strings, numbers, booleans).
+    fn config(&self) -> Result<Map<String, Value>, Error>;
 }
 
 /// A relation as Juju names it to one side: the local endpoint and the relation number,

@@ -26,7 +26,9 @@ use super::backend::{
 };
 use super::env::HookContext;
 use super::error::{Error, ErrorKind, ToolFailure};
+use super::status::{Level, WorkloadStatus};
 use crate::{Bag, SecretContent, SecretUri};
+use serde_json::{Map, Value};
 
 /// Runs Juju's hook tools for one unit, inside a hook.
 ///
@@ -626,6 +628,31 @@ impl Backend for HookTools {
             .map(|id| Self::secret_uri("secret-ids", &args, id))
             .collect()
     }
+
+    fn status_set(&self, status: &WorkloadStatus) -> Result<(), Error> {
+        let args = args::status_set(status, false);
+        self.run("status-set", &args, args.clone(), None)?;
+        Ok(())
+    }
+
+    fn app_status_set(&self, status: &WorkloadStatus) -> Result<(), Error> {
+        let args = args::status_set(status, true);
+        self.run("status-set", &args, args.clone(), None)?;
+        Ok(())
+    }
+
+    fn log(&self, level: Level, message: &str) -> Result<(), Error> {
+        let args = args::juju_log(level, message);
+        self.run("juju-log", &args, args.clone(), None)?;
+        Ok(())
+    }
+
+    fn config(&self) -> Result<Map<String, Value>, Error> {
+        // `config-get --format=json` prints `{}` when nothing is set; a `null` (Go's
+        // encoding of a nil map) reads as empty too.
+        let config: Option<Map<String, Value>> = self.json("config-get", args::config_get())?;
+        Ok(config.unwrap_or_default())
+    }
 }
 
 /// A list of IDs as the hook tools print it with `--format=json`, in every shape Juju uses:
@@ -668,6 +695,7 @@ pub(crate) mod args {
     use std::path::Path;
 
     use super::super::backend::{Backend, BagOf, Fetch, RelationId, SecretOwner, SecretRef};
+    use super::super::status::{Level, WorkloadStatus};
     use crate::SecretUri;
 
     fn owned(args: &[&str]) -> Vec<String> {
@@ -685,6 +713,31 @@ pub(crate) mod args {
     }
 
     pub fn is_leader() -> Vec<String> {
+        owned(&["--format=json"])
+    }
+
+    /// `status-set [--application] -- STATE MESSAGE`: after `--` a message starting with a
+    /// dash is not taken for a flag.
+    pub fn status_set(status: &WorkloadStatus, app: bool) -> Vec<String> {
+        let mut args = Vec::new();
+        if app {
+            args.push("--application".to_owned());
+        }
+        args.extend(owned(&["--", status.name(), status.message()]));
+        args
+    }
+
+    /// `juju-log --log-level LEVEL -- MESSAGE`.
+    pub fn juju_log(level: Level, message: &str) -> Vec<String> {
+        vec![
+            "--log-level".to_owned(),
+            level.to_string(),
+            "--".to_owned(),
+            message.to_owned(),
+        ]
+    }
+
+    pub fn config_get() -> Vec<String> {
         owned(&["--format=json"])
     }
 

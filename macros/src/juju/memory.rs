@@ -17,7 +17,9 @@ use super::backend::{
 use super::error::{Error, ErrorKind, ToolFailure};
 use super::hook_tools::args;
 use super::state::{Refusal, State, app_of};
+use super::status::{Level, WorkloadStatus};
 use crate::{Bag, SecretContent, SecretUri};
+use serde_json::{Map, Value};
 
 /// A model shared by the units of a test: cheap to clone, every clone sees the same state.
 #[derive(Clone)]
@@ -310,6 +312,34 @@ impl Backend for Memory {
     fn state_set(&self, key: &str, value: Option<&str>) -> Result<(), Error> {
         let (tool, args) = args::state_set(key, value);
         self.call(tool, args, |state, unit| state.state_set(unit, key, value))
+    }
+
+    fn status_set(&self, status: &WorkloadStatus) -> Result<(), Error> {
+        self.call(
+            "status-set",
+            args::status_set(status, false),
+            |state, unit| state.status_set(unit, status.clone()),
+        )
+    }
+
+    fn app_status_set(&self, status: &WorkloadStatus) -> Result<(), Error> {
+        self.call(
+            "status-set",
+            args::status_set(status, true),
+            |state, unit| state.app_status_set(unit, status.clone()),
+        )
+    }
+
+    fn log(&self, level: Level, message: &str) -> Result<(), Error> {
+        self.call("juju-log", args::juju_log(level, message), |state, unit| {
+            state.juju_log(unit, &level.to_string(), message)
+        })
+    }
+
+    fn config(&self) -> Result<Map<String, Value>, Error> {
+        self.call("config-get", args::config_get(), |state, unit| {
+            state.config_get(unit)
+        })
     }
 }
 

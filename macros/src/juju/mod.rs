@@ -4,8 +4,9 @@
 //! - [`HookTools`] runs Juju's hook tools (`relation-get`, `relation-set`, `secret-add`, ...)
 //!   from a hook process, with their JSON output formats. Secret content never appears on a
 //!   command line.
-//! - [`Memory`] acts on an in-memory [`Model`] of applications, relations and secrets, for unit
-//!   tests. It follows the same rules ([`State`]) and fails with the same errors.
+//! - `Memory` acts on an in-memory `Model` of applications, relations and secrets, for unit
+//!   tests (cargo feature `testing`). It follows the same rules (`State`) and fails with the
+//!   same errors.
 //!
 //! Errors ([`Error`]) name the hook tool, its arguments and what Juju printed, and sort Juju's
 //! refusals into kinds ([`ErrorKind::NotLeader`], [`ErrorKind::SecretNotFound`],
@@ -40,8 +41,12 @@ mod env;
 mod error;
 mod event;
 mod hook_tools;
+#[cfg(any(test, feature = "testing"))]
 mod memory;
+mod resolver;
+#[cfg(any(test, feature = "testing"))]
 pub mod state;
+mod status;
 
 pub use backend::{
     Backend, BagOf, BagUpdate, Fetch, RelationId, SecretInfo, SecretOwner, SecretRef, apply,
@@ -51,5 +56,9 @@ pub use env::HookContext;
 pub use error::{Error, ErrorKind, ToolFailure};
 pub use event::{Event, RelationHook};
 pub use hook_tools::HookTools;
+#[cfg(any(test, feature = "testing"))]
 pub use memory::{Memory, Model};
+pub use resolver::BackendResolver;
+#[cfg(any(test, feature = "testing"))]
 pub use state::State;
+pub use status::{Level, WorkloadStatus};

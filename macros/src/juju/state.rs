@@ -13,7 +13,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::backend::{self, BagUpdate, Fetch, RelationId, SecretOwner};
+use super::status::WorkloadStatus;
 use crate::{Bag, SecretContent};
+
+mod workload;
 
 /// Juju's answer to a hook tool call it refuses: the message it prints after `ERROR ` on
 /// stderr and the exit status.
@@ -96,6 +99,15 @@ pub struct State {
     /// Per unit: its charm state (`state-get`, `state-set`).
     #[serde(default)]
     unit_state: BTreeMap<String, BTreeMap<String, String>>,
+    /// Per application: its charm configuration (`config-get`).
+    #[serde(default)]
+    config: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
+    /// Per unit (`app/0`) or application (`app`): the workload status last set.
+    #[serde(default)]
+    statuses: BTreeMap<String, WorkloadStatus>,
+    /// `juju-log` lines, `UNIT LEVEL MESSAGE`.
+    #[serde(default)]
+    log: Vec<String>,
     /// Hook tool → how many of its next calls fail.
     faults: BTreeMap<String, u32>,
     next_relation: u32,
@@ -343,13 +355,18 @@ impl State {
     }
 
     /// Puts back the model of `snapshot`, as Juju does with every change of a hook that
-    /// fails. Two things stay: injected faults (test plumbing, consumed by the failed hook)
-    /// and the secret ID sequence (Juju never hands out an ID twice).
+    /// fails. What stays: injected faults (test plumbing, consumed by the failed hook), the
+    /// secret ID sequence (Juju never hands out an ID twice), and statuses and log lines
+    /// (Juju records them at once, see the `workload` module).
     pub fn rollback(&mut self, snapshot: State) {
         let faults = std::mem::take(&mut self.faults);
+        let statuses = std::mem::take(&mut self.statuses);
+        let log = std::mem::take(&mut self.log);
         let next_secret = self.next_secret.max(snapshot.next_secret);
         *self = snapshot;
         self.faults = faults;
+        self.statuses = statuses;
+        self.log = log;
         self.next_secret = next_secret;
     }
 

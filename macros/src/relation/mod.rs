@@ -131,29 +131,8 @@ pub use refusal::{Refusal, status_codes};
 pub use requirer::{Answers, Problem, Requirer, WireVersion};
 pub use trust::BINDINGS_KEY;
 
-/// How important a log line is (Juju's `juju-log` levels).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Level {
-    /// Details for debugging.
-    Debug,
-    /// Normal progress.
-    Info,
-    /// Something was refused or skipped; the hook goes on.
-    Warning,
-    /// The hook fails.
-    Error,
-}
-
-impl fmt::Display for Level {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Level::Debug => "DEBUG",
-            Level::Info => "INFO",
-            Level::Warning => "WARNING",
-            Level::Error => "ERROR",
-        })
-    }
-}
+/// How important a log line is; the engine's log lines use Juju's levels.
+pub use crate::juju::Level;
 
 /// Where the flows send their log lines. No line ever holds a secret value: lines name keys,
 /// request ids, usernames, labels and URIs only.

@@ -1,7 +1,7 @@
 //! An emulated Juju for running charm code and hook tools in tests, without a controller.
 //!
 //! [`EmuModel`] owns a directory holding the model (`state.json`, a
-//! [`databag::juju::State`]), a `bin/` directory of hook tool symlinks (`relation-get`,
+//! [`crate::juju::State`]), a `bin/` directory of hook tool symlinks (`relation-get`,
 //! `secret-add`, ...) to the `juju_emu` multi-call binary, and the logs the tools write:
 //! `calls.log` (one JSON line per hook tool call: unit, tool, arguments), `files.log` (one JSON
 //! line per `key#file=PATH` content file a tool read: the path, and what it linked to then) and
@@ -21,7 +21,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use databag::juju::{HookTools, State};
+use crate::juju::{HookTools, State};
 use serde_json::json;
 
 /// The hook tools the emulator implements (the names of the symlinks in `bin/`).
@@ -44,6 +44,7 @@ pub const TOOLS: &[&str] = &[
     "state-delete",
     "juju-log",
     "status-set",
+    "config-get",
 ];
 
 /// Environment variable naming the emulator's state file.
@@ -139,8 +140,8 @@ pub struct EmuModel {
 
 impl EmuModel {
     /// Sets up the model `state` in `dir` (created if needed), with hook tool symlinks to
-    /// `emulator`, the `juju_emu` binary (`env!("CARGO_BIN_EXE_juju_emu")` in the tests of
-    /// `databag-tests`).
+    /// `emulator`: a binary whose `main` is [`databag::testing::main`](super::main) (see the
+    /// [module docs](super) for the three lines a charm adds).
     pub fn new(dir: &Path, emulator: &Path, state: &State) -> io::Result<Self> {
         let model = EmuModel {
             dir: dir.to_owned(),
@@ -193,7 +194,7 @@ impl EmuModel {
     /// emulator's state file. Nothing else: hooks run with exactly these.
     pub fn env(&self, hook: &Hook) -> Vec<(String, String)> {
         let state = self.state();
-        let app = databag::juju::state::app_of(&hook.unit).to_owned();
+        let app = crate::juju::state::app_of(&hook.unit).to_owned();
         let system_path = std::env::var("PATH").unwrap_or_else(|_| "/usr/bin:/bin".to_owned());
         let mut env = vec![
             (

@@ -1,23 +1,27 @@
-//! `juju_emu`: the emulated Juju hook tools, one multi-call binary dispatching on the name it
-//! is called by (`relation-get`, `secret-add`, ... are symlinks to it; `juju_emu TOOL ARGS`
-//! works too). The model lives in the file `JUJU_EMU_STATE`, shared by every unit; the caller
+//! The emulated Juju hook tools, for one multi-call binary dispatching on the name it is
+//! called by (`relation-get`, `secret-add`, ... are symlinks to it; `juju_emu TOOL ARGS`
+//! works too): [`main`]. The model lives in the file `JUJU_EMU_STATE`, shared by every unit; the caller
 //! is `JUJU_UNIT_NAME`. Output formats, flags and error messages follow Juju's hook tools:
 //! errors print `ERROR <message>` on stderr and exit 1 (2 for bad flags or arguments).
 //!
-//! Setup and inspection are in `databag_tests::juju_emu`.
+//! Setup and inspection are in [`EmuModel`](super::EmuModel).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use databag::SecretContent;
-use databag::juju::state::{Refusal, State, secret_id};
-use databag::juju::{BagUpdate, Fetch, RelationId, SecretOwner};
-use databag_tests::juju_emu::{self, FAIL_VAR, STATE_VAR, TOOLS};
+use super::model::{self as juju_emu, FAIL_VAR, STATE_VAR, TOOLS};
+use crate::SecretContent;
+use crate::juju::state::{Refusal, State, secret_id};
+use crate::juju::{BagUpdate, Fetch, Level, RelationId, SecretOwner, WorkloadStatus};
 use serde_json::{Value, json};
 
-fn main() -> ExitCode {
+/// The emulator's entry point: the whole `main` of a multi-call binary that
+/// [`EmuModel`](super::EmuModel) links the hook tools to. It reads `argv[0]` (or, called by
+/// another name, `argv[1]`) as the tool, acts on the model in `JUJU_EMU_STATE` as
+/// `JUJU_UNIT_NAME`, prints what Juju's tool prints and exits as it does.
+pub fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
     let called = argv
         .first()
@@ -531,15 +535,56 @@ fn dispatch(
                 .value("log-level")
                 .or(args.value("l"))
                 .unwrap_or("INFO");
-            let line = format!("{unit} {level} {}", args.positional.join(" "));
+            // juju-log refuses an unknown level (worker/uniter/runner/jujuc/juju-log.go).
+            let level =
+                Level::parse(level).ok_or_else(|| usage(format!("invalid log level {level:?}")))?;
+            if args.positional.is_empty() {
+                return Err(usage("no message specified"));
+            }
+            let message = args.positional.join(" ");
+            state.juju_log(unit, &level.to_string(), &message)?;
+            let line = format!("{unit} {level} {message}");
             juju_emu::record_log(dir, &line).map_err(|error| fail(format!("juju_emu: {error}")))?;
             Ok(String::new())
         }
         "status-set" => {
-            let args = parse(raw, &["application"], &[])?;
-            let line = format!("{unit} STATUS {}", args.positional.join(" "));
+            // worker/uniter/runner/jujuc/status-set.go: `status-set [--application] <status>
+            // [message]`, the status one of the four a charm may set.
+            let args = parse(raw, &[], &["application"])?;
+            let (name, message) = match args.positional.as_slice() {
+                [name] => (name.as_str(), String::new()),
+                [name, message] => (name.as_str(), message.clone()),
+                [] => return Err(usage("invalid args, require <status> [message] [data]")),
+                _ => return Err(usage("unrecognized args: too many")),
+            };
+            let status = WorkloadStatus::from_parts(name, message).ok_or_else(|| {
+                usage(format!(
+                    "invalid status {name:?}, expected one of [maintenance blocked waiting active]"
+                ))
+            })?;
+            let line = format!("{unit} STATUS {status}");
+            if args.switch("application") {
+                state.app_status_set(unit, status)?;
+            } else {
+                state.status_set(unit, status)?;
+            }
             juju_emu::record_log(dir, &line).map_err(|error| fail(format!("juju_emu: {error}")))?;
             Ok(String::new())
+        }
+        "config-get" => {
+            let args = parse(raw, &["format"], &["all", "a"])?;
+            let json = check_format(&args)?;
+            if !json {
+                return Err(usage(
+                    "juju_emu prints config-get output as JSON only: pass --format=json",
+                ));
+            }
+            let config = state.config_get(unit)?;
+            match args.positional.as_slice() {
+                [] => Ok(json_out(&Value::Object(config))),
+                [key] => Ok(json_out(config.get(key).unwrap_or(&Value::Null))),
+                _ => Err(usage("unrecognized args: too many")),
+            }
         }
         other => Err(usage(format!("juju_emu does not emulate {other:?}"))),
     }

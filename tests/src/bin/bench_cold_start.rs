@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use databag::juju::State;
-use databag_tests::juju_emu::{EmuModel, Hook};
+use databag::testing::{EmuModel, Hook};
 
 fn main() -> ExitCode {
     match run() {

@@ -1,26 +1,24 @@
 //! `valkey_requirer_charm`: an example application charm asking for Valkey users over the
-//! `valkey_client` relation (endpoint `cache`), with the hook-tool backend.
+//! `valkey_client` relation (endpoint `cache`), with the hook-tool backend and the toolkit
+//! (`databag::juju`): the hook from [`Event`], options from `config-get`, progress through
+//! `status-set` and `juju-log`.
 //!
-//! Dispatches on the hook name as Juju does: `JUJU_HOOK_NAME`, else the last part of
-//! `JUJU_DISPATCH_PATH`, else the name it was called by (`hooks/cache-relation-changed`).
-//! Configuration, in `requirer-config.json` in the charm directory (`JUJU_CHARM_DIR`):
-//! `{"version": "v0" | "v1", "prefixes": ["app:*", ...]}` (default: v1, `["app:*"]`).
-//! The resolved connection details go to `valkey-connections.json` (mode 0600) in the charm
-//! directory, keyed by relation and request id: what the workload would read. Log lines go to
-//! stderr and never hold a secret value. A failure prints `ERROR <what>` and exits 1, so Juju
-//! retries the hook.
+//! Options (`config-get`): `version` (`"v0"` or `"v1"`, default v1) and `prefixes` (a
+//! comma-separated list, default `app:*`). The resolved connection details go to
+//! `valkey-connections.json` (mode 0600) in the charm directory, keyed by relation and request
+//! id: what the workload would read. Log lines never hold a secret value. A failure prints
+//! `ERROR <what>` and exits 1, so Juju retries the hook.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use databag::juju::{Event, HookTools, RelationHook, RelationId};
-use serde_json::{Value, json};
+use databag::juju::{Backend, Event, HookTools, RelationHook, RelationId, WorkloadStatus};
+use serde_json::{Map, Value, json};
 use valkey_client::relation::{Answers, Level, Requirer, WireVersion};
 use valkey_client::valkey::KeyPrefix;
 
 const ENDPOINT: &str = "cache";
-const CONFIG: &str = "requirer-config.json";
 const CONNECTIONS: &str = "valkey-connections.json";
 
 fn main() -> ExitCode {
@@ -33,7 +31,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// The charm's settings.
+/// The charm's options.
 struct Config {
     version: WireVersion,
     prefixes: Vec<String>,
@@ -42,42 +40,57 @@ struct Config {
 fn run() -> Result<(), String> {
     let tools = HookTools::from_env().map_err(|error| error.to_string())?;
     let event = tools.context().event().map_err(|error| error.to_string())?;
-    let unit = tools.context().unit.clone();
     let charm_dir = charm_dir();
-    let config = read_config(&charm_dir)?;
-    let log = |level: Level, message: &str| eprintln!("{unit} {level} {message}");
+    let config = read_config(&tools.config().map_err(|error| error.to_string())?)?;
+    // A log line that Juju cannot take is not worth failing the hook for.
+    let log = |level: Level, message: &str| drop(tools.log(level, message));
     let mut requirer = Requirer::new(&tools, ENDPOINT)
         .with_version(config.version)
         .with_resource_check(KeyPrefix::parse)
         .with_log(log);
-    match event {
+    let saved = match event {
         Event::Relation { hook, relation, .. } if relation.endpoint() == ENDPOINT => match hook {
             RelationHook::Created => {
                 let prefixes: Vec<&str> = config.prefixes.iter().map(String::as_str).collect();
                 requirer
                     .request(&relation, &prefixes)
                     .map_err(|error| error.to_string())?;
+                None
             }
             RelationHook::Changed => {
                 let answers = requirer
                     .read(&relation)
                     .map_err(|error| error.to_string())?;
-                save_answers(&charm_dir, &answers)?;
+                Some(save_answers(&tools, &charm_dir, &answers)?)
             }
-            RelationHook::Broken => forget(&charm_dir, &relation)?,
+            RelationHook::Broken => Some(forget(&charm_dir, &relation)?),
             RelationHook::Joined | RelationHook::Departed => {
                 log(Level::Debug, &format!("{relation} {hook:?}: nothing to do"));
+                None
             }
         },
         Event::SecretChanged { label, .. } => {
             let answers = requirer
                 .on_secret_changed(label.as_deref())
                 .map_err(|error| error.to_string())?;
-            if let Some(answers) = answers {
-                save_answers(&charm_dir, &answers)?;
-            }
+            answers
+                .map(|answers| save_answers(&tools, &charm_dir, &answers))
+                .transpose()?
         }
-        other => log(Level::Debug, &format!("{other:?}: nothing to do")),
+        other => {
+            log(Level::Debug, &format!("{other:?}: nothing to do"));
+            None
+        }
+    };
+    if let Some(connections) = saved {
+        let status = if connections == 0 {
+            WorkloadStatus::Waiting("waiting for a Valkey user".to_owned())
+        } else {
+            WorkloadStatus::Active(format!("{connections} Valkey connection(s)"))
+        };
+        tools
+            .status_set(&status)
+            .map_err(|error| error.to_string())?;
     }
     Ok(())
 }
@@ -88,36 +101,25 @@ fn charm_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-fn read_config(dir: &Path) -> Result<Config, String> {
-    let path = dir.join(CONFIG);
-    let value: Value = match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            serde_json::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))?
-        }
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => json!({}),
-        Err(error) => return Err(format!("{}: {error}", path.display())),
-    };
-    let version = match value.get("version").and_then(Value::as_str) {
+fn read_config(options: &Map<String, Value>) -> Result<Config, String> {
+    let version = match options.get("version").and_then(Value::as_str) {
         None | Some("v1") => WireVersion::V1,
         Some("v0") => WireVersion::V0,
         Some(other) => {
             return Err(format!(
-                "{}: version {other:?} (expected \"v0\" or \"v1\")",
-                path.display()
+                "option version: {other:?} (expected \"v0\" or \"v1\")"
             ));
         }
     };
-    let prefixes = match value.get("prefixes") {
+    let prefixes = match options.get("prefixes") {
         None => vec!["app:*".to_owned()],
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|item| {
-                item.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| format!("{}: prefixes must be strings", path.display()))
-            })
-            .collect::<Result<_, _>>()?,
-        Some(_) => return Err(format!("{}: prefixes must be a list", path.display())),
+        Some(Value::String(list)) => list
+            .split(',')
+            .map(str::trim)
+            .filter(|prefix| !prefix.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        Some(_) => return Err("option prefixes: expected a comma-separated string".to_owned()),
     };
     Ok(Config { version, prefixes })
 }
@@ -154,8 +156,9 @@ fn store(dir: &Path, connections: &Connections) -> Result<(), String> {
     std::fs::rename(&temp, &path).map_err(|error| format!("{}: {error}", path.display()))
 }
 
-/// The workload's view of every resolved response of a relation.
-fn save_answers(dir: &Path, answers: &Answers) -> Result<(), String> {
+/// The workload's view of every resolved response of a relation; how many connections the
+/// charm now has, over all relations.
+fn save_answers(tools: &dyn Backend, dir: &Path, answers: &Answers) -> Result<usize, String> {
     let mut connections = load(dir)?;
     let entry = connections.entry(answers.relation.to_string()).or_default();
     for response in &answers.responses {
@@ -188,20 +191,24 @@ fn save_answers(dir: &Path, answers: &Answers) -> Result<(), String> {
         .iter()
         .map(|event| format!("{}({})", event.name(), event.request_id().unwrap_or("-")))
         .collect();
-    eprintln!(
-        "{} INFO relation {}: {} connection(s) saved; events: [{}]; {} problem(s) with the \
-         provider's data",
-        std::env::var("JUJU_UNIT_NAME").unwrap_or_default(),
+    let line = format!(
+        "relation {}: {} connection(s) saved; events: [{}]; {} problem(s) with the provider's \
+         data",
         answers.relation,
         entry.len(),
         events.join(", "),
         answers.problems.len()
     );
-    store(dir, &connections)
+    tools
+        .log(Level::Info, &line)
+        .map_err(|error| error.to_string())?;
+    store(dir, &connections)?;
+    Ok(connections.values().map(BTreeMap::len).sum())
 }
 
-fn forget(dir: &Path, relation: &RelationId) -> Result<(), String> {
+fn forget(dir: &Path, relation: &RelationId) -> Result<usize, String> {
     let mut connections = load(dir)?;
     connections.remove(&relation.to_string());
-    store(dir, &connections)
+    store(dir, &connections)?;
+    Ok(connections.values().map(BTreeMap::len).sum())
 }
