@@ -20,6 +20,9 @@ cargo run --quiet -p databag-codegen --bin databag -- check
 step "crates a charm depends on package and build alone; valkey-client builds no generator"
 bash tests/scripts/package.sh
 
+step "a charm crate outside the repository builds on the packaged crates and passes its tests"
+bash tests/scripts/external-charm.sh
+
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
