@@ -32,24 +32,27 @@
 //! }
 //! ```
 //!
-//! A test then runs `cargo test --features testing` and finds both binaries through cargo:
+//! A test then runs `cargo test --features testing` and gets both binaries from cargo
+//! (`env!("CARGO_BIN_EXE_juju-emu")`, `env!("CARGO_BIN_EXE_<charm>")`):
 //!
 //! ```no_run
+//! use std::path::Path;
+//!
 //! use databag::juju::State;
 //! use databag::testing::{EmuModel, Hook};
 //!
-//! let mut state = State::new("3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b");
-//! state.add_app("app", 1);
-//! state.add_app("valkey", 1);
-//! let relation = state.relate("app", "cache", "valkey", "valkey-client");
-//! let dir = std::env::temp_dir().join("model");
-//! let model = EmuModel::new(&dir, env!("CARGO_BIN_EXE_juju-emu").as_ref(), &state)?;
-//! let run = model.run_hook(
-//!     env!("CARGO_BIN_EXE_my-charm").as_ref(),
-//!     &Hook::new("app/0", "cache-relation-created").relation(relation),
-//! )?;
-//! assert!(run.success, "{}", run.stderr);
-//! # Ok::<(), std::io::Error>(())
+//! /// `emulator`: `env!("CARGO_BIN_EXE_juju-emu")`; `charm`: the charm's own binary.
+//! fn relation_created_requests(emulator: &Path, charm: &Path) -> std::io::Result<()> {
+//!     let mut state = State::new("3f2a9c1e-5b7d-4e8f-9a0b-1c2d3e4f5a6b");
+//!     state.add_app("app", 1);
+//!     state.add_app("valkey", 1);
+//!     let relation = state.relate("app", "cache", "valkey", "valkey-client");
+//!     let model = EmuModel::new(&std::env::temp_dir().join("model"), emulator, &state)?;
+//!     let run = model.run_hook(charm, &Hook::new("app/0", "cache-relation-created").relation(relation))?;
+//!     assert!(run.success, "{}", run.stderr);
+//!     assert!(model.state().app_bag(relation, "app").is_some_and(|bag| bag.contains_key("requests")));
+//!     Ok(())
+//! }
 //! ```
 
 mod model;
