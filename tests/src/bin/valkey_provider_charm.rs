@@ -9,7 +9,7 @@
 //! created on that real server and its Sentinels ([`ServerUsers`]); without, they live in
 //! `users.json` there, as the ACL lines a Valkey server would load (password hashes only).
 //! Either way, who owns each granted prefix is kept in `owners.json` there ([`OwnerFile`]). Log
-//! lines go to stderr and never hold a secret value. A failure prints `ERROR <what>` and exits
+//! lines go to `juju-log` and never hold a secret value. A failure prints `ERROR <what>` and exits
 //! 1, so Juju retries the hook.
 
 use std::collections::BTreeMap;
@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use databag::Secret;
-use databag::juju::{Event, HookTools, RelationHook};
+use databag::juju::{Backend, Event, HookTools, RelationHook};
 use databag_tests::valkey_users::{AdminAccess, OwnerFile, ServerUsers};
 use serde_json::{Value, json};
 use valkey_client::relation::{Level, Provider};
@@ -43,7 +43,6 @@ fn main() -> ExitCode {
 fn run() -> Result<(), String> {
     let tools = HookTools::from_env().map_err(|error| error.to_string())?;
     let event = tools.context().event().map_err(|error| error.to_string())?;
-    let unit = tools.context().unit.clone();
     let charm_dir = charm_dir();
     let (server, admins) = read_server(&charm_dir)?;
     let owners = OwnerFile::open(charm_dir.join(OWNERS))?;
@@ -55,7 +54,8 @@ fn run() -> Result<(), String> {
         ),
         None => Box::new(FileUsers::open(charm_dir.join(USERS), owners)?),
     };
-    let log = |level: Level, message: &str| eprintln!("{unit} {level} {message}");
+    // A log line that Juju cannot take is not worth failing the hook for.
+    let log = |level: Level, message: &str| drop(tools.log(level, message));
     let mut provider =
         Provider::new(&tools, ENDPOINT, ValkeyPolicy::new(users.as_mut())).with_log(log);
     match event {
