@@ -1,7 +1,7 @@
 //! The in-memory backend: a shared [`Model`] (a [`State`] behind a lock) and one [`Memory`]
 //! handle per unit acting on it, for unit tests of charm logic without Juju.
 //!
-//! Every call goes through the same [`State`] rules as the emulated Juju CLI of the test suite,
+//! Every call goes through the same [`State`] rules as the emulated Juju CLI (`databag::testing`),
 //! and fails with the same tool name, arguments and Juju message as [`HookTools`] would
 //! (the arguments come from the same builders), so an error assertion holds for both backends.
 //!

@@ -3,7 +3,7 @@
 //!
 //! [`State`] holds the rules, each operation answering as Juju's hook tool would: the value, or
 //! a [`Refusal`] with Juju's message and exit status. The in-memory backend
-//! ([`Memory`](super::Memory)) and the emulated Juju CLI of the test suite both run on it, so
+//! ([`Memory`](super::Memory)) and the emulated Juju CLI (`databag::testing`) both run on it, so
 //! the two fail alike. It serializes to JSON (the emulator's state file); that JSON holds secret
 //! content, as Juju's database does, so it is test-only material.
 
