@@ -8,10 +8,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use databag::juju::{
-    Backend, BagOf, BagUpdate, ErrorKind, Fetch, Model, RelationId, SecretOwner, SecretRef, State,
+    Backend, BagOf, BagUpdate, ErrorKind, Fetch, Level, Model, RelationId, SecretOwner, SecretRef,
+    State, WorkloadStatus,
 };
 use databag::testing::{EmuModel, Hook};
 use databag::{Bag, SecretContent, SecretUri};
+use serde_json::{Map, Value};
 
 const MODEL_UUID: &str = "5a1e3c6b-8d2f-4a7e-9b1c-0d3e5f7a9b2c";
 const EMULATOR: &str = env!("CARGO_BIN_EXE_juju_emu");
@@ -39,6 +41,7 @@ trait World {
     fn backend(&self, unit: &str) -> Box<dyn Backend>;
     fn state(&self) -> State;
     fn fail_next(&self, tool: &str, times: u32);
+    fn set_config(&self, app: &str, config: Map<String, Value>);
 }
 
 struct MemoryWorld(Model);
@@ -58,6 +61,9 @@ impl World for MemoryWorld {
     }
     fn fail_next(&self, tool: &str, times: u32) {
         self.0.state().fail_next(tool, times);
+    }
+    fn set_config(&self, app: &str, config: Map<String, Value>) {
+        self.0.state().set_config(app, config);
     }
 }
 
@@ -84,6 +90,9 @@ impl World for EmuWorld {
     }
     fn fail_next(&self, tool: &str, times: u32) {
         self.model.fail_next(tool, times);
+    }
+    fn set_config(&self, app: &str, config: Map<String, Value>) {
+        self.model.update(|state| state.set_config(app, config));
     }
 }
 
@@ -521,6 +530,48 @@ fn app_secret_metadata_is_the_leaders(world: &dyn World) {
     assert_eq!(hidden.kind(), ErrorKind::SecretNotFound, "{hidden}");
 }
 
+/// What a charm tells the operator and reads of its options. Juju: `status-set --application`
+/// is the leader's only (juju/juju worker/uniter/runner/context/context.go,
+/// `SetApplicationStatus` returns `ErrIsNotLeader`); a message or log line that starts with a
+/// dash is not a flag after `--`; `config-get --format=json` prints the options as JSON values.
+fn status_log_and_config(world: &dyn World) {
+    let options: Map<String, Value> =
+        serde_json::from_str(r#"{"prefixes": "app:*", "replicas": 3, "tls": true}"#)
+            .expect("options");
+    world.set_config("requirer", options.clone());
+    let (leader, other) = (world.backend("requirer/0"), world.backend("requirer/1"));
+    assert_eq!(other.config().expect("config-get"), options);
+    assert!(
+        world
+            .backend("valkey/0")
+            .config()
+            .expect("config-get")
+            .is_empty()
+    );
+
+    let blocked = WorkloadStatus::Blocked("-r looks like a flag".to_owned());
+    other.status_set(&blocked).expect("status-set");
+    assert_eq!(world.state().status("requirer/1"), Some(&blocked));
+    let refused = other.app_status_set(&blocked).expect_err("not the leader");
+    assert_eq!(refused.kind(), ErrorKind::NotLeader, "{refused}");
+    assert_eq!(refused.tool(), Some("status-set"));
+    let waiting = WorkloadStatus::Waiting("for valkey".to_owned());
+    leader
+        .app_status_set(&waiting)
+        .expect("status-set --application");
+    assert_eq!(world.state().status("requirer"), Some(&waiting));
+
+    other.log(Level::Warning, "--not a flag").expect("juju-log");
+    assert!(
+        world
+            .state()
+            .log()
+            .contains(&"requirer/1 WARNING --not a flag".to_owned()),
+        "{:?}",
+        world.state().log()
+    );
+}
+
 fn injected_failures_name_the_tool(world: &dyn World) {
     let provider = world.backend("valkey/0");
     world.fail_next("secret-add", 1);
@@ -600,6 +651,7 @@ on_both_backends!(
     injected_failures_name_the_tool,
     unit_state_is_per_unit,
     app_secret_metadata_is_the_leaders,
+    status_log_and_config,
 );
 
 // ---- the emulator as processes ----
