@@ -5,6 +5,7 @@ pub mod builder;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod diag;
+pub mod diff;
 pub mod emit;
 pub mod model;
 mod spec;

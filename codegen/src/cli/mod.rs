@@ -1,4 +1,4 @@
-//! The `databag` command line: `generate`, `check`, `validate`, `resolve`.
+//! The `databag` command line: `generate`, `check`, `validate`, `resolve`, `diff`, `catalogue`.
 //!
 //! A thin front end over the library, as stable as the contract in DESIGN.md: results on
 //! stdout, everything else on stderr. Exit codes: 0 success; 1 the command ran and the answer
@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::model::RoleKind;
 
 mod check;
+mod diff;
 mod dump;
 mod generate;
 mod problems;
@@ -41,6 +42,7 @@ enum Command {
     Check(check::Args),
     Validate(validate::Args),
     Resolve(resolve::Args),
+    Diff(diff::Args),
 }
 
 /// Which side of the relation a databag belongs to.
@@ -84,6 +86,7 @@ where
         Command::Check(args) => check::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Resolve(args) => resolve::run(&args),
+        Command::Diff(args) => diff::run(&args),
     };
     match result {
         Ok(outcome) => outcome.into(),
