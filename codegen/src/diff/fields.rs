@@ -102,13 +102,16 @@ pub(super) fn compare_objects(
     }
 }
 
+/// Whether old field `i` became new field `j`.
+type MatchRule<'a> = dyn Fn(usize, &Field, usize, &Field) -> bool + 'a;
+
 /// For each old field, the index of the new field it became: same wire name first, then a
 /// shared spelling (a name kept as an alias), then the same place with the same type (a
 /// rename).
 fn match_fields(old: &Object, new: &Object) -> Vec<Option<usize>> {
     let mut taken = vec![false; new.fields.len()];
     let mut pairs: Vec<Option<usize>> = vec![None; old.fields.len()];
-    let passes: [&dyn Fn(usize, &Field, usize, &Field) -> bool; 3] = [
+    let passes: [&MatchRule<'_>; 3] = [
         &|_, a, _, b| a.name == b.name,
         &|_, a, _, b| spellings(a).any(|s| spellings(b).any(|t| s == t)),
         // A rename: same place, same type, and neither name lives on elsewhere.
