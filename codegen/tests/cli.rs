@@ -580,9 +580,20 @@ fn diff_exits_0_on_a_compatible_change_and_1_on_a_break() {
     );
     let output = databag(["diff".as_ref(), spec().as_os_str(), compatible.as_os_str()]);
     assert_exit(&output, 0);
+    // Located in the new file: the `examples` line of the response's `version`.
+    let line = fs::read_to_string(&compatible)
+        .expect("read")
+        .lines()
+        .position(|l| l == "        examples: [\"9.0.1\", \"8.1.3\"]")
+        .expect("edited line")
+        + 1;
     assert_eq!(
         stdout(&output),
-        "compatible provider v1 app requests[].version: examples changed (1 → 2) [examples-changed]\n"
+        format!(
+            "{}:{line}:9: compatible provider v1 app requests[].version: examples changed (1 → 2) \
+             [examples-changed]\n",
+            compatible.display()
+        )
     );
     assert_eq!(stderr(&output), "0 breaking, 1 compatible change(s)\n");
 
@@ -603,11 +614,15 @@ fn diff_exits_0_on_a_compatible_change_and_1_on_a_break() {
     assert_eq!(report["breaking"], true);
     assert_eq!(report["findings"][0]["rule"], "type-changed");
     assert_eq!(report["findings"][0]["key"], "data");
+    assert_eq!(
+        report["findings"][0]["file"],
+        breaking.display().to_string()
+    );
     let output = databag(["diff".as_ref(), spec().as_os_str(), breaking.as_os_str()]);
     assert_exit(&output, 1);
     assert!(
         stdout(&output)
-            .starts_with("breaking provider v1 app data: type `map<any>` → `map<string>` narrowed"),
+            .contains(": breaking provider v1 app data: type `map<any>` → `map<string>` narrowed"),
         "{}",
         stdout(&output)
     );

@@ -2,6 +2,7 @@
 //! YAML edit to a spec file, loads both versions through the validator and checks the one
 //! finding the edit stands for, with its place, its rule and whom it breaks.
 
+use std::fs;
 use std::path::Path;
 
 use databag_codegen::Interface;
@@ -587,4 +588,103 @@ fn json_output_names_every_part() {
     assert_eq!(first["databag"], "app");
     assert_eq!(first["key"], "data");
     assert_eq!(first["breaks"], serde_json::json!(["old-writers"]));
+}
+
+#[test]
+fn moving_a_key_from_the_app_to_the_unit_databag_breaks_both_sides() {
+    let subordinated = "            - name: subordinated\n              type: string\n              title: Subordinated\n              description: Indicates that the provider should check the unit state when scaling up\n              examples: [\"true\"]\n";
+    let report = diff(
+        "postgresql_client/v0.yaml",
+        &[
+            (subordinated, ""),
+            (
+                "              examples: [\"ready\"]\n",
+                &format!("              examples: [\"ready\"]\n{subordinated}"),
+            ),
+        ],
+    );
+    assert_breaks(
+        &report,
+        Rule::FieldMoved,
+        "provider v0 app subordinated",
+        Breaks::BOTH,
+    );
+    // One finding for the move, not a removal plus an addition.
+    assert_eq!(report.findings.len(), 1, "{}", report.to_text());
+}
+
+#[test]
+fn a_unit_databag_key_made_required_is_named_with_its_databag() {
+    let report = diff(
+        "postgresql_client/v0.yaml",
+        &[(
+            "            - name: state\n              type: string\n",
+            "            - name: state\n              type: string\n              required: true\n",
+        )],
+    );
+    assert_breaks(
+        &report,
+        Rule::FieldRequired,
+        "provider v0 unit state",
+        Breaks::OLD_WRITERS,
+    );
+}
+
+#[test]
+fn compare_files_locates_findings_in_the_file_they_are_about() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let old = dir.path().join("old.yaml");
+    let new = dir.path().join("new.yaml");
+    let text = shipped(VALKEY);
+    fs::write(&old, &text).expect("old");
+    // Remove `read-only-endpoints` from the response, make the answered data strings only.
+    let removed = "      - name: read-only-endpoints\n        type: string\n        title: Read-only endpoints\n        description: All read-only endpoints, in a comma-separated list.\n        examples: [\"valkey-0.valkey-endpoints:6379,valkey-2.valkey-endpoints:6379\"]\n";
+    let edited = text.replacen(removed, "", 1).replacen(
+        "            - name: data\n              type: map<any>",
+        "            - name: data\n              type: map<string>",
+        1,
+    );
+    fs::write(&new, &edited).expect("new");
+    let report = databag_codegen::diff::compare_files(&old, &new).expect("compare");
+    let line_of =
+        |text: &str, needle: &str| text.lines().position(|l| l == needle).expect("line") + 1;
+    let gone = finding(
+        &report,
+        Rule::FieldRemoved,
+        "provider v1 app requests[].read-only-endpoints",
+    );
+    let location = gone.location.as_ref().expect("located");
+    assert_eq!(
+        location.file, old,
+        "what the new file lacks is in the old one"
+    );
+    assert_eq!(
+        (location.line, location.column),
+        (line_of(&text, "      - name: read-only-endpoints"), 9)
+    );
+    let narrowed = finding(&report, Rule::TypeChanged, "provider v1 app data");
+    let location = narrowed.location.as_ref().expect("located");
+    assert_eq!(location.file, new);
+    assert_eq!(
+        (location.line, location.column),
+        (line_of(&edited, "              type: map<string>"), 15)
+    );
+    assert!(
+        narrowed
+            .to_string()
+            .starts_with(&format!("{}:", new.display()))
+    );
+
+    // A broken spec is an error naming its place, not a report.
+    fs::write(
+        &new,
+        text.replacen(
+            "secret: tls\n        title: TLS CA",
+            "secret: tsl\n        title: TLS CA",
+            1,
+        ),
+    )
+    .expect("broken");
+    let problems = databag_codegen::diff::compare_files(&old, &new).expect_err("broken");
+    assert!(problems.to_string().contains("new.yaml:"), "{problems}");
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{Fatal, Outcome, load_spec, stdout};
+use super::{Fatal, Outcome, stdout};
 use crate::diff;
 
 /// Compare two versions of a spec: what breaks deployed peers, what is compatible
@@ -10,7 +10,8 @@ use crate::diff;
 /// Both files are loaded and validated, then compared as models (not as text), per role, wire
 /// version, databag and key, in both directions: a role's databags are written by that role and
 /// read by the other, and either side may be upgraded first. One line per finding, breaking
-/// ones first: `breaking|compatible ROLE VERSION DATABAG KEY: what and whom it breaks [rule]`.
+/// ones first: `FILE:LINE:COL: breaking|compatible ROLE VERSION DATABAG KEY: what and whom it
+/// breaks [rule]`, the place in the new file (in the old one for what the new one lacks).
 /// Exit 0 when every change is compatible, 1 when any breaks, 2 when a spec cannot be loaded.
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
@@ -20,8 +21,8 @@ pub(super) struct Args {
     /// The proposed spec
     #[arg(value_name = "NEW")]
     new: PathBuf,
-    /// Output format: one line per finding, or a JSON object {breaking, findings: [{severity,
-    /// rule, role, version, databag, key, breaks, message}]}
+    /// Output format: one line per finding, or a JSON object {breaking, findings: [{file, line,
+    /// column, severity, rule, role, version, databag, key, breaks, message}]}
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
 }
@@ -34,9 +35,8 @@ enum Format {
 }
 
 pub(super) fn run(args: &Args) -> Result<Outcome, Fatal> {
-    let old = load_spec(&args.old)?;
-    let new = load_spec(&args.new)?;
-    let report = diff::compare(&old, &new);
+    let report = diff::compare_files(&args.old, &args.new)
+        .map_err(|problems| Fatal(problems.to_string().trim_end().to_owned()))?;
     match args.format {
         Format::Text => stdout(&report.to_text()),
         Format::Json => stdout(&report.to_json()),

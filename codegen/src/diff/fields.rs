@@ -2,7 +2,7 @@
 
 use super::interface::plural;
 use super::types::{Relation, object_items, relation};
-use super::{Breaks, Databag, Finding, Rule, peer};
+use super::{Breaks, Databag, Finding, Origin, Rule, peer};
 use crate::model::{Field, Interface, Object, RoleKind};
 
 /// How deep named objects are followed (a cyclic object graph must not recurse forever).
@@ -21,16 +21,39 @@ pub(super) struct Scope<'a> {
     pub new_other: Option<&'a Object>,
 }
 
+/// The spec paths of the two compared objects (`roles.provider.versions.v1.app`,
+/// `objects.response`), to locate findings.
+#[derive(Clone, Copy)]
+pub(super) struct Bases<'a> {
+    pub old: &'a str,
+    pub new: &'a str,
+}
+
+/// What a finding is about: its key, and where in a spec file.
+struct At<'a> {
+    key: &'a str,
+    origin: Option<Origin>,
+}
+
 impl Scope<'_> {
-    fn push(&self, out: &mut Vec<Finding>, rule: Rule, breaks: Breaks, key: &str, message: String) {
+    fn push(
+        &self,
+        out: &mut Vec<Finding>,
+        rule: Rule,
+        breaks: Breaks,
+        at: At<'_>,
+        message: String,
+    ) {
         out.push(Finding {
             rule,
             breaks,
             role: Some(self.role),
             version: Some(self.version.to_owned()),
             databag: Some(self.databag),
-            key: (!key.is_empty()).then(|| key.to_owned()),
+            key: (!at.key.is_empty()).then(|| at.key.to_owned()),
             message,
+            location: None,
+            origin: at.origin,
         });
     }
 
@@ -46,20 +69,24 @@ impl Scope<'_> {
 }
 
 /// Compares two objects whose keys sit at `prefix` (`""` in a databag, `requests[].` inside
-/// one). `top` is a databag itself.
+/// one); at depth 0 they are databags themselves.
 pub(super) fn compare_objects(
     scope: &Scope<'_>,
     old: &Object,
     new: &Object,
     prefix: &str,
-    top: bool,
+    bases: Bases<'_>,
     depth: usize,
     out: &mut Vec<Finding>,
 ) {
     if depth > MAX_DEPTH {
         return;
     }
-    let here = prefix.trim_end_matches('.');
+    let top = depth == 0;
+    let here = || At {
+        key: prefix.trim_end_matches('.'),
+        origin: Origin::new(bases.new),
+    };
     if old.keeps_unknown != new.keeps_unknown {
         let message = if new.keeps_unknown {
             "undeclared keys are now kept for round trips (old readers drop them on read)"
@@ -71,7 +98,7 @@ pub(super) fn compare_objects(
             out,
             Rule::UnknownKeysChanged,
             Breaks::NONE,
-            here,
+            here(),
             message.to_owned(),
         );
     }
@@ -80,7 +107,7 @@ pub(super) fn compare_objects(
             out,
             Rule::DocsChanged,
             Breaks::NONE,
-            here,
+            here(),
             "description changed".to_owned(),
         );
     }
@@ -89,16 +116,28 @@ pub(super) fn compare_objects(
     for (index, old_field) in old.fields.iter().enumerate() {
         let key = format!("{prefix}{}", old_field.name);
         let Some(new_index) = pairs[index] else {
-            removed(scope, old_field, &key, top, out);
+            let at = At {
+                key: &key,
+                origin: Origin::old(format!("{}.fields[{index}]", bases.old)),
+            };
+            removed(scope, old_field, at, top, out);
             continue;
         };
         matched_new[new_index] = true;
         let new_field = &new.fields[new_index];
-        compare_fields(scope, old_field, new_field, prefix, top, depth, out);
+        let path = format!("{}.fields[{new_index}]", bases.new);
+        compare_fields(scope, old_field, new_field, prefix, &path, depth, out);
     }
-    for (new_field, _) in new.fields.iter().zip(&matched_new).filter(|(_, m)| !**m) {
+    for (index, new_field) in new.fields.iter().enumerate() {
+        if matched_new[index] {
+            continue;
+        }
         let key = format!("{prefix}{}", new_field.name);
-        added(scope, new_field, &key, top, out);
+        let at = At {
+            key: &key,
+            origin: Origin::new(format!("{}.fields[{index}]", bases.new)),
+        };
+        added(scope, new_field, at, top, out);
     }
 }
 
@@ -161,7 +200,7 @@ fn where_is(field: &Field) -> &'static str {
     }
 }
 
-fn removed(scope: &Scope<'_>, field: &Field, key: &str, top: bool, out: &mut Vec<Finding>) {
+fn removed(scope: &Scope<'_>, field: &Field, at: At<'_>, top: bool, out: &mut Vec<Finding>) {
     if top
         && scope
             .new_other
@@ -175,7 +214,7 @@ fn removed(scope: &Scope<'_>, field: &Field, key: &str, top: bool, out: &mut Vec
             out,
             Rule::FieldMoved,
             Breaks::BOTH,
-            key,
+            at,
             format!(
                 "moved to the {to} databag: {} on the old spec look for it in the {} databag, \
                  {} on the new spec in the {to} one",
@@ -199,10 +238,10 @@ fn removed(scope: &Scope<'_>, field: &Field, key: &str, top: bool, out: &mut Vec
             scope.readers()
         )
     };
-    scope.push(out, Rule::FieldRemoved, Breaks::OLD_READERS, key, message);
+    scope.push(out, Rule::FieldRemoved, Breaks::OLD_READERS, at, message);
 }
 
-fn added(scope: &Scope<'_>, field: &Field, key: &str, top: bool, out: &mut Vec<Finding>) {
+fn added(scope: &Scope<'_>, field: &Field, at: At<'_>, top: bool, out: &mut Vec<Finding>) {
     if top
         && scope
             .old_other
@@ -216,7 +255,7 @@ fn added(scope: &Scope<'_>, field: &Field, key: &str, top: bool, out: &mut Vec<F
             out,
             Rule::FieldAdded,
             Breaks::OLD_WRITERS,
-            key,
+            at,
             format!(
                 "required {} added: {} on the new spec refuse what {} on the old spec write \
                  without it",
@@ -230,23 +269,34 @@ fn added(scope: &Scope<'_>, field: &Field, key: &str, top: bool, out: &mut Vec<F
             out,
             Rule::FieldAdded,
             Breaks::NONE,
-            key,
+            at,
             format!("optional {} added (old readers ignore it)", where_is(field)),
         );
     }
 }
 
+/// Compares a field with what it became; `path` is the new field's spec path.
 fn compare_fields(
     scope: &Scope<'_>,
     old: &Field,
     new: &Field,
     prefix: &str,
-    top: bool,
+    path: &str,
     depth: usize,
     out: &mut Vec<Finding>,
 ) {
+    let top = depth == 0;
     let key = format!("{prefix}{}", new.name);
     let key = key.as_str();
+    // The finding's place: the key, and the field's setting `part` in the new file.
+    let at = |part: &str| At {
+        key,
+        origin: Origin::new(if part.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}.{part}")
+        }),
+    };
     let readers = scope.readers();
     let writers = scope.writers();
     if old.name != new.name {
@@ -268,7 +318,7 @@ fn compare_fields(
                 old.name
             ));
         }
-        scope.push(out, Rule::FieldRenamed, breaks, key, message);
+        scope.push(out, Rule::FieldRenamed, breaks, at("name"), message);
     }
     for alias in &old.aliases {
         if !spellings(new).any(|s| s == alias) {
@@ -276,7 +326,7 @@ fn compare_fields(
                 out,
                 Rule::AliasRemoved,
                 Breaks::OLD_WRITERS,
-                key,
+                at("aliases"),
                 format!(
                     "alias `{alias}` removed: {readers} on the new spec no longer read that \
                      spelling, which {writers} on the old spec may write"
@@ -290,7 +340,7 @@ fn compare_fields(
                 out,
                 Rule::AliasAdded,
                 Breaks::NONE,
-                key,
+                at("aliases"),
                 format!("alias `{alias}` added (read, never written)"),
             );
         }
@@ -300,7 +350,7 @@ fn compare_fields(
             out,
             Rule::FieldRequired,
             Breaks::OLD_WRITERS,
-            key,
+            at("required"),
             format!(
                 "optional → required: {readers} on the new spec refuse {writers} on the old \
                  spec that leave it out"
@@ -310,7 +360,7 @@ fn compare_fields(
             out,
             Rule::FieldOptional,
             Breaks::OLD_READERS,
-            key,
+            at("required"),
             format!(
                 "required → optional: {readers} on the old spec refuse {writers} on the new spec \
                  that leave it out"
@@ -323,7 +373,7 @@ fn compare_fields(
             out,
             Rule::EncodingChanged,
             Breaks::BOTH,
-            key,
+            at("json"),
             format!(
                 "{} → {}: each side misreads the other's value",
                 encoding(old),
@@ -347,14 +397,20 @@ fn compare_fields(
                 new_group.as_deref().unwrap_or_default()
             ),
         };
-        scope.push(out, Rule::SecretChanged, Breaks::BOTH, key, message);
+        scope.push(
+            out,
+            Rule::SecretChanged,
+            Breaks::BOTH,
+            at("secret"),
+            message,
+        );
     }
     if old.secret_uri != new.secret_uri {
         scope.push(
             out,
             Rule::SecretUriChanged,
             Breaks::BOTH,
-            key,
+            at("secret_uri"),
             format!(
                 "carries the URI of secret group {} before, {} now",
                 group_text(old.secret_uri.as_deref()),
@@ -370,12 +426,20 @@ fn compare_fields(
                     (scope.old.object(old_object), scope.new.object(new_object))
             {
                 let prefix = format!("{key}{suffix}.");
+                let (old_base, new_base) = (
+                    format!("objects.{}", old_object.name),
+                    format!("objects.{}", new_object.name),
+                );
+                let bases = Bases {
+                    old: &old_base,
+                    new: &new_base,
+                };
                 compare_objects(
                     scope,
                     old_object,
                     new_object,
                     &prefix,
-                    false,
+                    bases,
                     depth + 1,
                     out,
                 );
@@ -406,7 +470,7 @@ fn compare_fields(
                 out,
                 Rule::TypeChanged,
                 breaks,
-                key,
+                at("type"),
                 format!("type `{}` → `{}` {how}", old.ty, new.ty),
             );
         }
@@ -414,7 +478,7 @@ fn compare_fields(
     restriction(
         scope,
         out,
-        key,
+        at("constant"),
         Rule::ConstantChanged,
         "only accepted value",
         old.constant.as_deref(),
@@ -423,7 +487,7 @@ fn compare_fields(
     restriction(
         scope,
         out,
-        key,
+        at("pattern"),
         Rule::PatternChanged,
         "pattern",
         old.pattern.as_deref(),
@@ -434,7 +498,7 @@ fn compare_fields(
             out,
             Rule::DocsChanged,
             Breaks::NONE,
-            key,
+            at("description"),
             "title or description changed".to_owned(),
         );
     }
@@ -443,7 +507,7 @@ fn compare_fields(
             out,
             Rule::ExamplesChanged,
             Breaks::NONE,
-            key,
+            at("examples"),
             format!(
                 "examples changed ({} → {})",
                 old.examples.len(),
@@ -459,7 +523,7 @@ fn compare_fields(
 fn restriction(
     scope: &Scope<'_>,
     out: &mut Vec<Finding>,
-    key: &str,
+    at: At<'_>,
     rule: Rule,
     what: &str,
     old: Option<&str>,
@@ -490,7 +554,7 @@ fn restriction(
         ),
         _ => return,
     };
-    scope.push(out, rule, breaks, key, message);
+    scope.push(out, rule, breaks, at, message);
 }
 
 fn encoding(field: &Field) -> &'static str {

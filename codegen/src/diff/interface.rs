@@ -2,12 +2,12 @@
 
 use databag::Selector;
 
-use super::fields::{Scope, compare_objects};
-use super::{Breaks, Databag, Finding, Rule, peer};
+use super::fields::{Bases, Scope, compare_objects};
+use super::{Breaks, Databag, Finding, Origin, Rule, peer};
 use crate::model::{Interface, Object, Role, RoleKind, WireVersion};
 
 pub(super) fn compare(old: &Interface, new: &Interface, out: &mut Vec<Finding>) {
-    let mut top = |rule, breaks, message: String| {
+    let mut top = |rule, breaks, origin: Option<Origin>, message: String| {
         out.push(Finding {
             rule,
             breaks,
@@ -16,12 +16,15 @@ pub(super) fn compare(old: &Interface, new: &Interface, out: &mut Vec<Finding>) 
             databag: None,
             key: None,
             message,
+            location: None,
+            origin,
         });
     };
     if old.name != new.name {
         top(
             Rule::InterfaceRenamed,
             Breaks::BOTH,
+            Origin::new("interface"),
             format!(
                 "interface renamed `{}` → `{}`: Juju relates no endpoints of different interfaces",
                 old.name, new.name
@@ -32,6 +35,7 @@ pub(super) fn compare(old: &Interface, new: &Interface, out: &mut Vec<Finding>) 
         top(
             Rule::VersionKeyChanged,
             Breaks::BOTH,
+            Origin::new("version_key"),
             format!(
                 "the key telling wire versions apart changed from {} to {}: peers on either spec \
                  pick the wrong layout",
@@ -40,17 +44,18 @@ pub(super) fn compare(old: &Interface, new: &Interface, out: &mut Vec<Finding>) 
             ),
         );
     }
-    for (old_group, new_group) in [(old, new), (new, old)] {
-        for group in &old_group.secret_groups {
-            if !new_group.secret_groups.iter().any(|g| g.name == group.name) {
-                let what = if std::ptr::eq(old_group, old) {
-                    "removed"
+    for (removed, from, to) in [(true, old, new), (false, new, old)] {
+        for (index, group) in from.secret_groups.iter().enumerate() {
+            if !to.secret_groups.iter().any(|g| g.name == group.name) {
+                let (what, origin) = if removed {
+                    ("removed", Origin::old(format!("secret_groups[{index}]")))
                 } else {
-                    "added"
+                    ("added", Origin::new(format!("secret_groups[{index}]")))
                 };
                 top(
                     Rule::SecretGroupChanged,
                     Breaks::NONE,
+                    origin,
                     format!(
                         "secret group `{}` {what} (the keys using it are judged where they are)",
                         group.name
@@ -68,6 +73,7 @@ pub(super) fn compare(old: &Interface, new: &Interface, out: &mut Vec<Finding>) 
         top(
             Rule::MetadataChanged,
             Breaks::NONE,
+            Origin::new("status"),
             format!(
                 "catalogue metadata changed (version v{} → v{}, status {} → {}, maintainer, charms)",
                 old.version, new.version, old.status, new.status
@@ -88,6 +94,7 @@ pub(super) fn compare(old: &Interface, new: &Interface, out: &mut Vec<Finding>) 
         top(
             Rule::DocsChanged,
             Breaks::NONE,
+            None,
             "interface documentation changed".to_owned(),
         );
     }
@@ -95,6 +102,7 @@ pub(super) fn compare(old: &Interface, new: &Interface, out: &mut Vec<Finding>) 
         top(
             Rule::WritersChanged,
             Breaks::NONE,
+            Origin::new("protocol"),
             "the declared protocol or the reference writers' byte profiles changed (key order \
              and padding only; readers accept any order)"
                 .to_owned(),
@@ -107,6 +115,7 @@ pub(super) fn compare(old: &Interface, new: &Interface, out: &mut Vec<Finding>) 
                 kind,
                 Rule::RoleRemoved,
                 Breaks::BOTH,
+                Origin::old(format!("roles.{}", kind.as_str())),
                 format!(
                     "role removed: {} on the old spec still write and read its databags",
                     plural(peer(kind))
@@ -116,6 +125,7 @@ pub(super) fn compare(old: &Interface, new: &Interface, out: &mut Vec<Finding>) 
                 kind,
                 Rule::RoleAdded,
                 Breaks::NONE,
+                Origin::new(format!("roles.{}", kind.as_str())),
                 "role added".to_owned(),
             )),
             (None, None) => {}
@@ -123,7 +133,13 @@ pub(super) fn compare(old: &Interface, new: &Interface, out: &mut Vec<Finding>) 
     }
 }
 
-fn role_finding(kind: RoleKind, rule: Rule, breaks: Breaks, message: String) -> Finding {
+fn role_finding(
+    kind: RoleKind,
+    rule: Rule,
+    breaks: Breaks,
+    origin: Option<Origin>,
+    message: String,
+) -> Finding {
     Finding {
         rule,
         breaks,
@@ -132,6 +148,8 @@ fn role_finding(kind: RoleKind, rule: Rule, breaks: Breaks, message: String) -> 
         databag: None,
         key: None,
         message,
+        location: None,
+        origin,
     }
 }
 
@@ -152,6 +170,7 @@ fn roles(
             kind,
             Rule::DocsChanged,
             Breaks::NONE,
+            Origin::new(format!("roles.{}", kind.as_str())),
             "role description or behaviour changed".to_owned(),
         ));
     }
@@ -167,6 +186,7 @@ fn roles(
                 &old_version.name,
                 Rule::WireVersionRemoved,
                 Breaks::BOTH,
+                Origin::old(version_path(kind, &old_version.name)),
                 format!(
                     "wire version removed: {} on the new spec refuse the `{}` layout {} on the \
                      old spec write, and peers that speak only `{}` get no answer",
@@ -185,6 +205,7 @@ fn roles(
                 &new_version.name,
                 Rule::WireVersionAdded,
                 Breaks::NONE,
+                Origin::new(version_path(kind, &new_version.name)),
                 format!(
                     "wire version added ({}); writers keep a version old peers read until they \
                      move",
@@ -195,11 +216,17 @@ fn roles(
     }
 }
 
+/// `roles.provider.versions.v1`
+fn version_path(kind: RoleKind, version: &str) -> String {
+    format!("roles.{}.versions.{version}", kind.as_str())
+}
+
 fn version_finding(
     kind: RoleKind,
     version: &str,
     rule: Rule,
     breaks: Breaks,
+    origin: Option<Origin>,
     message: String,
 ) -> Finding {
     Finding {
@@ -210,6 +237,8 @@ fn version_finding(
         databag: None,
         key: None,
         message,
+        location: None,
+        origin,
     }
 }
 
@@ -236,6 +265,7 @@ fn versions(
             name,
             Rule::SelectorChanged,
             breaks,
+            Origin::new(format!("{}.selected_by", version_path(kind, name))),
             format!(
                 "selected by {} before, by {} now",
                 selector_text(old.version_key.as_deref(), &old_version.selector),
@@ -279,7 +309,12 @@ fn versions(
             old_other: Some(old_other),
             new_other: Some(new_other),
         };
-        compare_objects(&scope, old_bag, new_bag, "", true, 0, out);
+        let base = format!("{}.{}", version_path(kind, name), databag.as_str());
+        let bases = Bases {
+            old: &base,
+            new: &base,
+        };
+        compare_objects(&scope, old_bag, new_bag, "", bases, 0, out);
     }
     if old_version.example != new_version.example {
         out.push(version_finding(
@@ -287,6 +322,7 @@ fn versions(
             name,
             Rule::ExamplesChanged,
             Breaks::NONE,
+            Origin::new(format!("{}.example", version_path(kind, name))),
             "example databags changed".to_owned(),
         ));
     }

@@ -17,20 +17,29 @@
 //! the JSON-encoded values that use them (`requests[].endpoints`), once per place of use.
 //!
 //! ```
-//! # let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/valkey_client/v1.yaml")).unwrap();
 //! use databag_codegen::{Interface, diff};
-//! let old = Interface::from_str(&text, "old.yaml").unwrap();
-//! let new = Interface::from_str(&text.replace("      - name: salt\n        type: string\n        required: true\n        title: Salt\n        description: The request's salt, echoed.", "      - name: salt\n        type: string\n        title: Salt\n        description: The request's salt, echoed."), "new.yaml").unwrap();
+//! # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/valkey_client/v1.yaml");
+//! let text = std::fs::read_to_string(path)?;
+//! // The provider's answered requests: any JSON value → strings only.
+//! let edited = text.replacen("type: map<any>", "type: map<string>", 1);
+//! let old = Interface::from_str(&text, "old.yaml").map_err(|p| p.to_string())?;
+//! let new = Interface::from_str(&edited, "new.yaml").map_err(|p| p.to_string())?;
 //! let report = diff::compare(&old, &new);
 //! assert!(report.is_breaking());
-//! assert_eq!(report.findings[0].key.as_deref(), Some("requests[].salt"));
+//! let finding = &report.findings[0];
+//! assert_eq!(finding.place(), "provider v1 app data");
+//! assert_eq!(finding.breaks, diff::Breaks::OLD_WRITERS); // new requirers refuse old providers' data
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::{Interface, RoleKind};
+use crate::spec::locate::Locator;
 
 mod fields;
 mod interface;
@@ -215,6 +224,53 @@ pub struct Finding {
     pub key: Option<String>,
     /// What changed and whom it hurts, in one sentence.
     pub message: String,
+    /// Where in the spec files: the new file, or the old one for what the new one lacks. Set by
+    /// [`compare_files`]; [`compare`] has no text to locate in.
+    pub location: Option<Location>,
+    /// The spec path the finding is about, in the old or the new file.
+    pub(crate) origin: Option<Origin>,
+}
+
+/// A spec path (`objects.response.fields[3].type`) in one of the two files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Origin {
+    /// Whether the path is in the old file (something the new one no longer has).
+    pub old: bool,
+    pub path: String,
+}
+
+impl Origin {
+    pub(crate) fn old(path: impl Into<String>) -> Option<Origin> {
+        Some(Origin {
+            old: true,
+            path: path.into(),
+        })
+    }
+
+    pub(crate) fn new(path: impl Into<String>) -> Option<Origin> {
+        Some(Origin {
+            old: false,
+            path: path.into(),
+        })
+    }
+}
+
+/// A position in a spec file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// The file, as given.
+    pub file: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+/// `spec/valkey_client/v1.yaml:42:7`
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file.display(), self.line, self.column)
+    }
 }
 
 impl Finding {
@@ -252,6 +308,9 @@ impl Finding {
             breaks.push("old-writers");
         }
         json!({
+            "file": self.location.as_ref().map(|l| l.file.display().to_string()),
+            "line": self.location.as_ref().map(|l| l.line),
+            "column": self.location.as_ref().map(|l| l.column),
             "severity": if self.is_breaking() { "breaking" } else { "compatible" },
             "rule": self.rule.as_str(),
             "role": self.role.map(RoleKind::as_str),
@@ -264,9 +323,13 @@ impl Finding {
     }
 }
 
-/// `breaking provider v1 app requests[].endpoints: ... [field-removed]`: one line, no newline.
+/// `new.yaml:117:7: breaking provider v1 app requests[].endpoints: ... [field-removed]`: one
+/// line, no newline; without the location when there is none.
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(location) = &self.location {
+            write!(f, "{location}: ")?;
+        }
         write!(
             f,
             "{} {}: {} [{}]",
@@ -332,6 +395,57 @@ pub fn compare(old: &Interface, new: &Interface) -> Report {
         findings.into_iter().partition(Finding::is_breaking);
     breaking.extend(compatible);
     Report { findings: breaking }
+}
+
+/// Loads and validates both spec files, compares them, and locates every finding in the file
+/// it is about (the new one, or the old one for what the new one no longer has).
+pub fn compare_files(old: &Path, new: &Path) -> Result<Report, Diagnostics> {
+    let (old_text, new_text) = (read(old), read(new));
+    let mut problems = Diagnostics::new();
+    let mut load = |text: &Result<String, Diagnostics>, path: &Path| match text {
+        Ok(text) => Interface::from_str(text, path)
+            .map_err(|p| problems.extend(p))
+            .ok(),
+        Err(p) => {
+            problems.extend(p.clone());
+            None
+        }
+    };
+    let (old_interface, new_interface) = (load(&old_text, old), load(&new_text, new));
+    let (Some(old_interface), Some(new_interface), Ok(old_text), Ok(new_text)) =
+        (old_interface, new_interface, old_text, new_text)
+    else {
+        return Err(problems);
+    };
+    let mut report = compare(&old_interface, &new_interface);
+    let (old_locator, new_locator) = (Locator::new(&old_text), Locator::new(&new_text));
+    for finding in &mut report.findings {
+        let (file, locator, path) = match &finding.origin {
+            Some(Origin { old: true, path }) => (old, &old_locator, path.as_str()),
+            Some(Origin { old: false, path }) => (new, &new_locator, path.as_str()),
+            None => (new, &new_locator, ""),
+        };
+        let (line, column) = locator.key(path);
+        finding.location = Some(Location {
+            file: file.to_path_buf(),
+            line,
+            column,
+        });
+    }
+    Ok(report)
+}
+
+fn read(path: &Path) -> Result<String, Diagnostics> {
+    std::fs::read_to_string(path).map_err(|error| {
+        let mut diagnostics = Diagnostics::new();
+        diagnostics.push(Diagnostic {
+            file: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            message: format!("cannot read spec file: {error}"),
+        });
+        diagnostics
+    })
 }
 
 /// The other side of the relation: the reader of `role`'s databags.
