@@ -688,3 +688,32 @@ fn compare_files_locates_findings_in_the_file_they_are_about() {
     let problems = databag_codegen::diff::compare_files(&old, &new).expect_err("broken");
     assert!(problems.to_string().contains("new.yaml:"), "{problems}");
 }
+
+#[test]
+fn changing_the_version_tag_value_breaks_both_sides() {
+    // The requirer's v1 layout selected (and its `version` constant written) as `1`.
+    let report = diff(
+        VALKEY,
+        &[
+            (
+                "        selected_by: {value: v1}\n        app:\n          description: The requirer's",
+                "        selected_by: {value: \"1\"}\n        app:\n          description: The requirer's",
+            ),
+            (
+                "              constant: v1\n              title: Wire version\n              description: The data-interfaces wire version.\n              examples: [\"v1\"]\n            - name: requests\n              type: list<request>",
+                "              constant: \"1\"\n              title: Wire version\n              description: The data-interfaces wire version.\n              examples: [\"1\"]\n            - name: requests\n              type: list<request>",
+            ),
+            (
+                "            version: v1\n\n  provider:",
+                "            version: \"1\"\n\n  provider:",
+            ),
+        ],
+    );
+    assert_breaks(&report, Rule::SelectorChanged, "requirer v1", Breaks::BOTH);
+    assert_breaks(
+        &report,
+        Rule::ConstantChanged,
+        "requirer v1 app version",
+        Breaks::BOTH,
+    );
+}
