@@ -251,7 +251,10 @@ fn contents_validate(
         };
         let parsed: Value = serde_json::from_str(value)
             .unwrap_or_else(|e| panic!("{} {version} {key}: {e}", interface.name));
-        let validator = jsonschema::validator_for(content).expect("content validator");
+        // The content's models are the document's `$defs`.
+        let mut content = content.clone();
+        content["$defs"] = defs.clone();
+        let validator = jsonschema::validator_for(&content).expect("content validator");
         let errors: Vec<String> = validator
             .iter_errors(&parsed)
             .map(|e| e.to_string())

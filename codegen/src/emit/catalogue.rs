@@ -7,8 +7,8 @@
 //! - `interfaces/<interface>/v<N>/README.md`: the interface document (the same as
 //!   `generated/docs/`, linking the schemas below);
 //! - `docs/json_schemas/<interface>/v<N>/{provider,requirer}.json`: the role schemas in the shape
-//!   pydantic gives the catalogue's `DataBagSchema` (`$defs` holding the databag models,
-//!   `properties` `unit` and `app` referring to them, `required: ["app"]`, title
+//!   pydantic gives the catalogue's `DataBagSchema` (`$defs` holding the databag models and the
+//!   spec's named objects, `properties` `unit` and `app` referring to them, `required: ["app"]`, title
 //!   `ProviderSchema`/`RequirerSchema`, keys sorted as pydantic sorts them).
 //!
 //! The databag schemas themselves are the ones [`super::schema`] emits, from the same model:
@@ -172,6 +172,7 @@ pub fn role_schema(interface: &Interface, role: RoleKind) -> Value {
     let mut unit = schema::unit_schema(interface, role);
     set_title(&mut unit, &unit_name);
     defs.insert(unit_name.clone(), unit);
+    lift_objects(interface, &mut defs);
 
     let mut description = format!(
         "The schema for the {} side of this interface.",
@@ -194,6 +195,71 @@ pub fn role_schema(interface: &Interface, role: RoleKind) -> Value {
         "required": ["app"],
     });
     sorted(document, None)
+}
+
+/// Moves the spec's named objects (`request`, `response`, `status`) into `$defs` as pydantic
+/// does with nested models: every subschema equal to an object's schema (a list's items, a
+/// map's values, a required nested object; the same function writes them all) becomes a
+/// `$ref` to its model. An optional nested object, whose schema also admits `null`, stays
+/// inline.
+fn lift_objects(interface: &Interface, defs: &mut Map<String, Value>) {
+    let objects: Vec<(String, Value)> = interface
+        .objects
+        .iter()
+        .map(|o| {
+            (
+                o.rust_name.clone(),
+                databag::schema::object_schema(&interface.shape(o)),
+            )
+        })
+        .filter(|(name, _)| !defs.contains_key(name))
+        .collect();
+    let mut used = vec![false; objects.len()];
+    for def in defs.values_mut() {
+        replace_objects(def, &objects, &mut used, None);
+    }
+    // Lifted models may hold other objects; each pass lifts the newly used ones.
+    let mut lifted = vec![false; objects.len()];
+    while let Some(index) = (0..objects.len()).find(|&i| used[i] && !lifted[i]) {
+        lifted[index] = true;
+        let (name, schema) = &objects[index];
+        let mut model = schema.clone();
+        replace_objects(&mut model, &objects, &mut used, Some(index));
+        defs.insert(name.clone(), model);
+    }
+}
+
+fn replace_objects(
+    value: &mut Value,
+    objects: &[(String, Value)],
+    used: &mut [bool],
+    itself: Option<usize>,
+) {
+    if let Some(index) = objects
+        .iter()
+        .position(|(_, schema)| schema == value)
+        .filter(|&index| Some(index) != itself)
+    {
+        used[index] = true;
+        *value = json!({ "$ref": format!("#/$defs/{}", objects[index].0) });
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                // Data, not subschemas.
+                if !matches!(key.as_str(), "examples" | "const" | "enum" | "default") {
+                    replace_objects(child, objects, used, None);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                replace_objects(item, objects, used, None);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// `ProviderAppDataV0`.
@@ -347,6 +413,17 @@ mod tests {
         assert_eq!(
             schema["$defs"]["ProviderAppData"]["oneOf"][1],
             json!({"$ref": "#/$defs/ProviderAppDataV1"})
+        );
+        // Named objects are models of their own, referred to from the JSON-encoded values.
+        let v1 = &schema["$defs"]["ProviderAppDataV1"]["properties"];
+        assert_eq!(
+            v1["requests"]["contentSchema"]["items"],
+            json!({"$ref": "#/$defs/Response"})
+        );
+        assert_eq!(schema["$defs"]["Response"]["title"], "Response");
+        assert!(
+            schema["$defs"].get("Request").is_none(),
+            "the provider's schema uses no request"
         );
     }
 }
