@@ -717,3 +717,29 @@ fn changing_the_version_tag_value_breaks_both_sides() {
         Breaks::BOTH,
     );
 }
+
+#[test]
+fn catalogue_metadata_and_interface_docs_are_compatible() {
+    let report = diff(
+        VALKEY,
+        &[
+            (
+                "maintainer: data-platform\n",
+                "maintainer: data-platform-valkey\n",
+            ),
+            (
+                "requirers: []\n",
+                "requirers:\n  - name: my-app\n    url: https://github.com/example/my-app\n",
+            ),
+            ("title: Valkey client\n", "title: Valkey client interface\n"),
+        ],
+    );
+    let metadata = finding(&report, Rule::MetadataChanged, "interface");
+    assert_eq!(
+        metadata.message,
+        "catalogue metadata changed: maintainer, requirers"
+    );
+    let docs = finding(&report, Rule::DocsChanged, "interface");
+    assert_eq!(docs.message, "interface documentation changed: title");
+    assert!(!report.is_breaking(), "{}", report.to_text());
+}

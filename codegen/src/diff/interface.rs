@@ -64,38 +64,46 @@ pub(super) fn compare(old: &Interface, new: &Interface, out: &mut Vec<Finding>) 
             }
         }
     }
-    if old.version != new.version
-        || old.status != new.status
-        || old.maintainer != new.maintainer
-        || old.providers != new.providers
-        || old.requirers != new.requirers
-    {
+    let metadata: Vec<&str> = [
+        ("version", old.version != new.version),
+        ("status", old.status != new.status),
+        ("maintainer", old.maintainer != new.maintainer),
+        ("providers", old.providers != new.providers),
+        ("requirers", old.requirers != new.requirers),
+    ]
+    .into_iter()
+    .filter_map(|(key, changed)| changed.then_some(key))
+    .collect();
+    if let Some(first) = metadata.first() {
         top(
             Rule::MetadataChanged,
             Breaks::NONE,
-            Origin::new("status"),
-            format!(
-                "catalogue metadata changed (version v{} → v{}, status {} → {}, maintainer, charms)",
-                old.version, new.version, old.status, new.status
-            ),
+            Origin::new(*first),
+            format!("catalogue metadata changed: {}", metadata.join(", ")),
         );
     }
-    if old.title != new.title
-        || old.summary != new.summary
-        || old.usage != new.usage
-        || old.direction != new.direction
-        || old.behavior != new.behavior
-        || old.secret_groups.iter().any(|group| {
-            new.secret_groups
-                .iter()
-                .any(|g| g.name == group.name && g.description != group.description)
-        })
-    {
+    let group_docs = old.secret_groups.iter().any(|group| {
+        new.secret_groups
+            .iter()
+            .any(|g| g.name == group.name && g.description != group.description)
+    });
+    let docs: Vec<&str> = [
+        ("title", old.title != new.title),
+        ("summary", old.summary != new.summary),
+        ("usage", old.usage != new.usage),
+        ("direction", old.direction != new.direction),
+        ("behavior", old.behavior != new.behavior),
+        ("secret_groups", group_docs),
+    ]
+    .into_iter()
+    .filter_map(|(key, changed)| changed.then_some(key))
+    .collect();
+    if let Some(first) = docs.first() {
         top(
             Rule::DocsChanged,
             Breaks::NONE,
-            None,
-            "interface documentation changed".to_owned(),
+            Origin::new(*first),
+            format!("interface documentation changed: {}", docs.join(", ")),
         );
     }
     if old.protocol != new.protocol {
