@@ -743,3 +743,45 @@ fn catalogue_metadata_and_interface_docs_are_compatible() {
     assert_eq!(docs.message, "interface documentation changed: title");
     assert!(!report.is_breaking(), "{}", report.to_text());
 }
+
+#[test]
+fn every_shipped_spec_against_itself_has_no_findings() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
+    let specs = databag_codegen::builder::find_specs(&dir).expect("specs");
+    assert!(specs.len() >= 4, "{specs:?}");
+    for spec in specs {
+        let report = databag_codegen::diff::compare_files(&spec, &spec).expect("compare");
+        assert!(
+            report.findings.is_empty(),
+            "{}:\n{}",
+            spec.display(),
+            report.to_text()
+        );
+    }
+}
+
+#[test]
+fn the_reverse_of_a_compatible_edit_can_break() {
+    // Adding an optional key is compatible; taking it away again is not.
+    let old = shipped(VALKEY);
+    let new = old.replacen(
+        "        examples: [\"xqbPuYzzl2iiKeyN\"]\n\n  response:",
+        "        examples: [\"xqbPuYzzl2iiKeyN\"]\n      - name: mtls-cert\n        type: string\n\n  response:",
+        1,
+    );
+    assert_ne!(old, new);
+    let load = |text: &str| Interface::from_str(text, "spec.yaml").expect("valid");
+    let forward = compare(&load(&old), &load(&new));
+    assert_compatible(
+        &forward,
+        Rule::FieldAdded,
+        "requirer v1 app requests[].mtls-cert",
+    );
+    let backward = compare(&load(&new), &load(&old));
+    assert_breaks(
+        &backward,
+        Rule::FieldRemoved,
+        "requirer v1 app requests[].mtls-cert",
+        Breaks::OLD_READERS,
+    );
+}
