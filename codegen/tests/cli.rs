@@ -68,6 +68,8 @@ fn help_is_pinned() {
         ("check", vec!["check", "--help"]),
         ("validate", vec!["validate", "--help"]),
         ("resolve", vec!["resolve", "--help"]),
+        ("diff", vec!["diff", "--help"]),
+        ("catalogue", vec!["catalogue", "--help"]),
     ] {
         let output = databag(&args);
         assert_exit(&output, 0);
@@ -555,4 +557,95 @@ fn resolve_refuses_an_invalid_databag() {
         "{}",
         stderr(&output)
     );
+}
+
+// ---- diff ---------------------------------------------------------------------------------
+
+/// The shipped valkey_client spec with `edit` applied, written next to nothing else.
+fn edited_spec(dir: &Path, from: &str, to: &str) -> PathBuf {
+    let text = fs::read_to_string(spec()).expect("spec");
+    assert_eq!(text.matches(from).count(), 1, "{from:?}");
+    let path = dir.join("v1.yaml");
+    fs::write(&path, text.replacen(from, to, 1)).expect("write");
+    path
+}
+
+#[test]
+fn diff_exits_0_on_a_compatible_change_and_1_on_a_break() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let compatible = edited_spec(
+        dir.path(),
+        "        examples: [\"9.0.1\"]\n      - name: mode",
+        "        examples: [\"9.0.1\", \"8.1.3\"]\n      - name: mode",
+    );
+    let output = databag(["diff".as_ref(), spec().as_os_str(), compatible.as_os_str()]);
+    assert_exit(&output, 0);
+    // Located in the new file: the `examples` line of the response's `version`.
+    let line = fs::read_to_string(&compatible)
+        .expect("read")
+        .lines()
+        .position(|l| l == "        examples: [\"9.0.1\", \"8.1.3\"]")
+        .expect("edited line")
+        + 1;
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "{}:{line}:9: compatible provider v1 app requests[].version: examples changed (1 → 2) \
+             [examples-changed]\n",
+            compatible.display()
+        )
+    );
+    assert_eq!(stderr(&output), "0 breaking, 1 compatible change(s)\n");
+
+    let breaking = edited_spec(
+        dir.path(),
+        "            - name: data\n              type: map<any>",
+        "            - name: data\n              type: map<string>",
+    );
+    let output = databag([
+        "diff".as_ref(),
+        spec().as_os_str(),
+        breaking.as_os_str(),
+        "--format".as_ref(),
+        "json".as_ref(),
+    ]);
+    assert_exit(&output, 1);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("json");
+    assert_eq!(report["breaking"], true);
+    assert_eq!(report["findings"][0]["rule"], "type-changed");
+    assert_eq!(report["findings"][0]["key"], "data");
+    assert_eq!(
+        report["findings"][0]["file"],
+        breaking.display().to_string()
+    );
+    let output = databag(["diff".as_ref(), spec().as_os_str(), breaking.as_os_str()]);
+    assert_exit(&output, 1);
+    assert!(
+        stdout(&output)
+            .contains(": breaking provider v1 app data: type `map<any>` → `map<string>` narrowed"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn diff_exits_2_on_a_broken_or_missing_spec() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let broken = edited_spec(
+        dir.path(),
+        "secret: tls\n        title: TLS CA",
+        "secret: tsl\n        title: TLS CA",
+    );
+    let output = databag(["diff".as_ref(), spec().as_os_str(), broken.as_os_str()]);
+    assert_exit(&output, 2);
+    assert!(stdout(&output).is_empty());
+    assert!(stderr(&output).contains("v1.yaml:"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("tsl"), "{}", stderr(&output));
+    let output = databag([
+        "diff".as_ref(),
+        spec().as_os_str(),
+        dir.path().join("none.yaml").as_os_str(),
+    ]);
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("none.yaml"), "{}", stderr(&output));
 }

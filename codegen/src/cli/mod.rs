@@ -1,4 +1,4 @@
-//! The `databag` command line: `generate`, `check`, `validate`, `resolve`.
+//! The `databag` command line: `generate`, `check`, `validate`, `resolve`, `diff`, `catalogue`.
 //!
 //! A thin front end over the library, as stable as the contract in DESIGN.md: results on
 //! stdout, everything else on stderr. Exit codes: 0 success; 1 the command ran and the answer
@@ -14,7 +14,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::model::RoleKind;
 
+mod catalogue;
 mod check;
+mod diff;
 mod dump;
 mod generate;
 mod problems;
@@ -22,13 +24,14 @@ mod resolve;
 mod validate;
 
 /// Typed Juju relation databags: generate bindings, schemas and docs from interface specs, check
-/// them, and validate or resolve databag dumps.
+/// them, validate or resolve databag dumps, compare spec versions and export them to the Juju
+/// catalogue.
 #[derive(Debug, Parser)]
 #[command(
     name = "databag",
     version,
-    after_help = "Exit status: 0 success; 1 stale artifacts, an invalid databag or an \
-                  unresolvable secret; 2 usage, I/O or spec errors."
+    after_help = "Exit status: 0 success; 1 stale artifacts, an invalid databag, an \
+                  unresolvable secret or a breaking spec change; 2 usage, I/O or spec errors."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -41,6 +44,8 @@ enum Command {
     Check(check::Args),
     Validate(validate::Args),
     Resolve(resolve::Args),
+    Diff(diff::Args),
+    Catalogue(catalogue::Args),
 }
 
 /// Which side of the relation a databag belongs to.
@@ -84,6 +89,8 @@ where
         Command::Check(args) => check::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Resolve(args) => resolve::run(&args),
+        Command::Diff(args) => diff::run(&args),
+        Command::Catalogue(args) => catalogue::run(&args),
     };
     match result {
         Ok(outcome) => outcome.into(),
@@ -100,7 +107,7 @@ where
 enum Outcome {
     /// Exit 0.
     Success,
-    /// Exit 1: stale files, an invalid databag, an unresolvable secret.
+    /// Exit 1: stale files, an invalid databag, an unresolvable secret, a breaking change.
     Negative,
 }
 

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::model::Interface;
 
+pub mod catalogue;
 pub mod docs;
 pub mod rust;
 pub mod schema;
