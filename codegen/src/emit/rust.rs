@@ -531,10 +531,38 @@ mod tests {
     }
 
     #[test]
+    fn a_required_secret_uri_takes_default_away_from_its_object_and_users() {
+        let mut interface = valkey();
+        let response = interface
+            .objects
+            .iter_mut()
+            .find(|object| object.rust_name == "Response")
+            .expect("Response");
+        let uri = response
+            .fields
+            .iter_mut()
+            .find(|field| field.secret_uri.is_some())
+            .expect("a secret URI field");
+        uri.required = true;
+        let text = render(&interface);
+        assert!(
+            text.contains("#[derive(Clone, Debug, PartialEq, Databag)]\npub struct Response {"),
+            "{text}"
+        );
+        let response = interface
+            .objects
+            .iter()
+            .find(|object| object.rust_name == "Response")
+            .expect("Response");
+        assert!(!defaultable(&interface, response, 0));
+    }
+
+    #[test]
     fn objects_carry_docs_attributes_and_types() {
         let text = rendered();
+        // Every field has a default (optional fields are `Option`s), so the struct has one.
         let expected = r#"/// The provider's answer to one request.
-#[derive(Clone, Debug, PartialEq, Databag)]
+#[derive(Clone, Debug, Default, PartialEq, Databag)]
 pub struct Response {
     /// The range of keys accessed by the client.
     #[databag(title = "Prefix", example = "application:*")]
