@@ -12,6 +12,7 @@ use databag::Selector;
 
 use super::{Charm, Example, Interface, Object, Role, RoleKind, SecretGroup, WireVersion};
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::spec::limits::{self, Limits};
 use crate::spec::locate::{Locator, Position};
 use crate::spec::raw::{RawInterface, RawRole, RawSelector, RawVersion};
 use crate::spec::yaml;
@@ -40,16 +41,24 @@ impl Interface {
     /// ```
     pub fn load(path: impl AsRef<Path>) -> Result<Interface, Diagnostics> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|error| {
+        let fail = |message: String| {
             let mut diagnostics = Diagnostics::new();
             diagnostics.push(Diagnostic {
                 file: path.to_path_buf(),
                 line: 1,
                 column: 1,
-                message: format!("cannot read spec file: {error}"),
+                message,
             });
             diagnostics
-        })?;
+        };
+        // Read no more than the limit allows (a spec may be a pipe or a huge file).
+        let bytes = std::fs::File::open(path)
+            .and_then(|file| limits::read_bounded(file, &Limits::SPEC))
+            .map_err(|error| fail(format!("cannot read spec file: {error}")))?;
+        limits::check_size(bytes.len(), &Limits::SPEC)
+            .map_err(|exceeded| fail(format!("spec file refused: {exceeded}")))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|error| fail(format!("cannot read spec file: not UTF-8: {error}")))?;
         Interface::from_str(&text, path)
     }
 
@@ -60,8 +69,21 @@ impl Interface {
     /// the other checks need the file's shape to be right.
     pub fn from_str(text: &str, path: impl AsRef<Path>) -> Result<Interface, Diagnostics> {
         let path = path.as_ref();
+        // Before anything builds a value: aliases, depth and size within bounds.
+        if let Err(exceeded) = limits::check_yaml(text, &Limits::SPEC) {
+            let (line, column) = exceeded.position.unwrap_or((1, 1));
+            let mut diagnostics = Diagnostics::new();
+            diagnostics.push(Diagnostic {
+                file: path.to_path_buf(),
+                line,
+                column,
+                message: format!("spec file refused: {exceeded}"),
+            });
+            return Err(diagnostics);
+        }
         let locator = Locator::new(text);
-        let raw = yaml::parse(text, path, &locator)?;
+        let mut raw = yaml::parse(text, path, &locator)?;
+        crate::spec::text::normalise(&mut raw);
         let mut checker = Checker {
             file: path.to_path_buf(),
             locator,

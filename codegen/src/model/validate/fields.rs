@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::names::{RUST_KEYWORDS, is_content_key, is_snake_name, is_wire_name, snake_case};
-use super::types::{TYPE_SYNTAX, parse_type};
+use super::types::{MAX_TYPE_NESTING, TYPE_SYNTAX, parse_type};
 use super::{Checker, Context};
 use crate::diag::did_you_mean;
 use crate::model::{Field, Object, Type};
@@ -304,6 +304,19 @@ impl Checker {
 
     fn field_type(&mut self, raw: &RawField, path: &str, cx: &Context<'_>) -> Option<Type> {
         let at = format!("{path}.type");
+        // Refused before it is parsed or reaches syn: each level is a level of recursion in
+        // the parser, the emitters and rustc.
+        let nesting = raw.ty.matches('<').count();
+        if nesting > MAX_TYPE_NESTING {
+            self.error(
+                &at,
+                format!(
+                    "the type nests list<>/map<> {nesting} deep, over the limit of \
+                     {MAX_TYPE_NESTING}"
+                ),
+            );
+            return None;
+        }
         let Some(ty) = parse_type(&raw.ty) else {
             self.error(
                 &at,

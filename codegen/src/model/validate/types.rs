@@ -7,6 +7,9 @@ use crate::model::{Object, Type};
 pub(super) const TYPE_SYNTAX: &str =
     "string, bool, int, secret-uri, any, list<T>, map<T> or an object name";
 
+/// How deeply `list<>` and `map<>` may nest in one field type (`list<map<list<int>>>` is 3).
+pub(super) const MAX_TYPE_NESTING: usize = 16;
+
 /// Parses `string`, `list<request>`, `map<any>`, ...; `None` when malformed.
 pub(super) fn parse_type(text: &str) -> Option<Type> {
     let text = text.trim();
