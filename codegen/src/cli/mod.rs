@@ -19,6 +19,8 @@ mod check;
 mod diff;
 mod dump;
 mod generate;
+mod input;
+mod juju;
 mod problems;
 mod resolve;
 mod validate;

@@ -6,6 +6,7 @@
 //! version, so that messages come from that version's schema rather than from a failed choice
 //! between all of them.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use databag::schema::bag_schema;
@@ -100,6 +101,10 @@ fn check_bag(shape: &Shape, bag: &Map<String, Value>, path: &Path, out: &mut Pro
         let Some(text) = value.as_str() else {
             continue;
         };
+        if let Err(message) = within_entry_limit(text) {
+            out.push(format!("{at}: {message}"));
+            continue;
+        }
         let content: Value = match serde_json::from_str(text) {
             Ok(content) => content,
             Err(error) => {
@@ -112,8 +117,98 @@ fn check_bag(shape: &Shape, bag: &Map<String, Value>, path: &Path, out: &mut Pro
         };
         secret_leaks(&field.kind, &content, &at, out);
         if let Some(content_schema) = content_schema(&schema, &field.name) {
-            schema_errors(&content_schema, &content, &at, out);
+            content_errors(&content_schema, &content, &at, out);
         }
+    }
+}
+
+/// How many entries a JSON-encoded list or map may hold. The relation engine answers at most
+/// 64 requests per relation (`with_request_limit`); a dump with a million is an attack or a
+/// bug, and building and checking a million values would cost seconds and hundreds of MB.
+const MAX_ENTRIES: usize = 10_000;
+
+/// Refuses a JSON-encoded list or map of more than [`MAX_ENTRIES`] top-level entries,
+/// counting them without building them and stopping at the first one over. Anything else
+/// (other JSON, invalid JSON) is left to the parser that follows.
+fn within_entry_limit(text: &str) -> Result<(), String> {
+    use serde::de::{Deserializer as _, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+    struct Count;
+    impl<'de> Visitor<'de> for Count {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut count = 0;
+            while seq.next_element::<IgnoredAny>()?.is_some() {
+                count += 1;
+                if count > MAX_ENTRIES {
+                    return Err(serde::de::Error::custom(OVER));
+                }
+            }
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut count = 0;
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {
+                count += 1;
+                if count > MAX_ENTRIES {
+                    return Err(serde::de::Error::custom(OVER));
+                }
+            }
+            Ok(())
+        }
+    }
+    const OVER: &str = "over the entry limit";
+    let trimmed = text.trim_start();
+    if !(trimmed.starts_with('[') || trimmed.starts_with('{')) {
+        return Ok(());
+    }
+    match serde_json::Deserializer::from_str(text).deserialize_any(Count) {
+        Err(error) if error.to_string().starts_with(OVER) => Err(format!(
+            "more than {MAX_ENTRIES} entries, the limit for a JSON-encoded value (not checked \
+             further)"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A JSON-encoded value's content against its schema. A list is checked item by item against
+/// the item schema, so that checking stops with the report ([`MAX_PROBLEMS`]) instead of
+/// validating a million entries first.
+fn content_errors(schema: &Value, content: &Value, path: &Path, out: &mut Problems) {
+    let item_schema = schema.get("items").map(|items| {
+        let mut item = items.clone();
+        if let (Some(defs), Value::Object(map)) = (schema.get("$defs"), &mut item) {
+            map.entry("$defs").or_insert_with(|| defs.clone());
+        }
+        item
+    });
+    let (Value::Array(items), Some(item_schema)) = (content, item_schema) else {
+        schema_errors(schema, content, path, out);
+        return;
+    };
+    // The list itself (its type, its length) against a schema without `items`.
+    let mut list_schema = schema.clone();
+    if let Value::Object(map) = &mut list_schema {
+        map.remove("items");
+    }
+    schema_errors(&list_schema, content, path, out);
+    let validator = match jsonschema::validator_for(&item_schema) {
+        Ok(validator) => validator,
+        Err(error) => {
+            out.push(format!(
+                "internal error: the generated schema does not compile: {error}"
+            ));
+            return;
+        }
+    };
+    for (index, item) in items.iter().enumerate() {
+        if out.is_full() {
+            return;
+        }
+        validator_errors(&validator, item, &path.index(index), out);
     }
 }
 
@@ -147,6 +242,9 @@ fn secret_leaks(kind: &Kind, value: &Value, path: &Path, out: &mut Problems) {
         (Kind::Object(shape), Value::Object(object)) => object_leaks(shape, object, path, out),
         (Kind::List(item), Value::Array(items)) => {
             for (index, value) in items.iter().enumerate() {
+                if out.is_full() {
+                    return;
+                }
                 secret_leaks(item, value, &path.index(index), out);
             }
         }
@@ -184,7 +282,20 @@ fn schema_errors(schema: &Value, instance: &Value, path: &Path, out: &mut Proble
             return;
         }
     };
+    validator_errors(&validator, instance, path, out);
+}
+
+/// Reports each error of a compiled validator at its place under `path`.
+fn validator_errors(
+    validator: &jsonschema::Validator,
+    instance: &Value,
+    path: &Path,
+    out: &mut Problems,
+) {
     for error in validator.iter_errors(instance) {
+        if out.is_full() {
+            return;
+        }
         let mut at = path.clone();
         for segment in error.instance_path().iter() {
             at = match segment {
@@ -260,18 +371,40 @@ fn located(path: &Path, message: &str) -> String {
     }
 }
 
-/// Problem lines without repeats, and the places of secret values found in plaintext.
+/// How many lines a report holds at most (the last one saying that it stopped): past that, a
+/// dump with a million bad entries would cost time and memory for a report nobody reads.
+const MAX_PROBLEMS: usize = 1000;
+
+/// Problem lines without repeats, and the places of secret values found in plaintext. Both
+/// checks are hash lookups: a dump with a million bad entries costs a million steps, not a
+/// million squared.
 #[derive(Default)]
 struct Problems {
     lines: Vec<String>,
-    secrets: Vec<Path>,
+    seen: HashSet<String>,
+    secrets: HashSet<Path>,
 }
 
 impl Problems {
     fn push(&mut self, line: String) {
-        if !self.lines.contains(&line) {
+        if self.is_full() {
+            return;
+        }
+        if self.lines.len() + 1 == MAX_PROBLEMS {
+            self.lines.push(format!(
+                "stopped at the limit of {MAX_PROBLEMS} problems: fix these and run again"
+            ));
+            return;
+        }
+        if !self.seen.contains(&line) {
+            self.seen.insert(line.clone());
             self.lines.push(line);
         }
+    }
+
+    /// Whether the limit of reported problems is reached: checking stops there.
+    fn is_full(&self) -> bool {
+        self.lines.len() >= MAX_PROBLEMS
     }
 
     /// A secret field's value in plaintext at `path`. The value is never printed.
@@ -280,15 +413,20 @@ impl Problems {
             "{path}: belongs to secret group `{group}`: its value travels in a Juju Secret, \
              never in the databag (the databag carries `secret-{group}`)"
         ));
-        self.secrets.push(path);
+        self.secrets.insert(path);
     }
 
     /// Whether `path` is at or inside a secret value found in plaintext (a message about it
     /// would quote the secret).
     fn is_secret(&self, path: &Path) -> bool {
-        self.secrets
-            .iter()
-            .any(|secret| path.segments().starts_with(secret.segments()))
+        if self.secrets.is_empty() {
+            return false;
+        }
+        let segments = path.segments();
+        (0..=segments.len()).any(|end| {
+            self.secrets
+                .contains(&Path::from_segments(segments[..end].to_vec()))
+        })
     }
 }
 
@@ -308,5 +446,39 @@ mod tests {
         assert!(problems.is_secret(&password));
         assert!(problems.is_secret(&password.index(0)));
         assert!(!problems.is_secret(&Path::root().key("requests").index(1).key("salt")));
+    }
+
+    #[test]
+    fn json_encoded_values_have_an_entry_limit() {
+        let list = |n: usize| format!("[{}]", vec!["{}"; n].join(","));
+        assert_eq!(within_entry_limit(&list(MAX_ENTRIES)), Ok(()));
+        let error = within_entry_limit(&list(MAX_ENTRIES + 1)).expect_err("over");
+        assert!(error.starts_with("more than 10000 entries"), "{error}");
+        let map = format!(
+            "{{{}}}",
+            (0..=MAX_ENTRIES)
+                .map(|i| format!("\"k{i}\": 1"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        assert!(within_entry_limit(&map).is_err());
+        // Not JSON, or not a collection: the parser's to judge.
+        assert_eq!(within_entry_limit("[1, 2"), Ok(()));
+        assert_eq!(within_entry_limit("\"x\""), Ok(()));
+    }
+
+    #[test]
+    fn reports_stop_at_the_limit_and_say_so() {
+        let mut problems = Problems::default();
+        for index in 0..5000 {
+            problems.push(format!("requests[{index}].salt: missing required key"));
+            problems.push(format!("requests[{index}].salt: missing required key"));
+        }
+        assert_eq!(problems.lines.len(), MAX_PROBLEMS);
+        assert_eq!(problems.lines[1], "requests[1].salt: missing required key");
+        assert_eq!(
+            problems.lines.last().map(String::as_str),
+            Some("stopped at the limit of 1000 problems: fix these and run again")
+        );
     }
 }

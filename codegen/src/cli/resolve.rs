@@ -1,43 +1,69 @@
 //! `databag resolve`: a databag dump as the typed model sees it, secrets filled in.
 
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
 use databag::secret::resolve_object;
 use databag::wire::bag_to_object;
-use databag::{Bag, MapResolver, Path, SecretUri, Shape};
+use databag::{Bag, Kind, MapResolver, Path, SecretUri, Shape};
 use serde_json::{Map, Value};
 
 use super::problems::{app_shape, problems};
-use super::{Fatal, Outcome, Role, dump, load_spec, stdout};
+use super::{Fatal, Outcome, Role, dump, input, load_spec, stdout};
 use crate::model::{Interface, RoleKind};
 
 /// Print a databag as the typed model reads it, secrets filled in
 ///
 /// Prints JSON with wire key names, secret fields filled in from their secrets, JSON-encoded
-/// values decoded, booleans as booleans and unknown keys kept. Exit 1 when the databag is
+/// values decoded, booleans as booleans and unknown keys kept. Secret values are redacted when
+/// stdout is a terminal (--reveal shows them) or with --redact. Exit 1 when the databag is
 /// invalid or a referenced secret is missing or malformed.
 #[derive(Debug, clap::Args)]
 pub(super) struct Args {
     /// The interface spec (spec/<interface>/v<N>.yaml)
     #[arg(long, value_name = "FILE")]
     spec: PathBuf,
-    /// Which side wrote the databag
+    /// Which side wrote the databag (inferred from the content when not given)
     #[arg(long, value_enum)]
-    role: Role,
-    /// JSON or YAML: a flat map (the app databag) or an object with `app` and/or `unit` maps;
-    /// `-` reads stdin
+    role: Option<Role>,
+    /// In `juju show-unit` output: the relation to read, by id or by the unit's endpoint
+    /// (needed when the output shows several)
+    #[arg(long, value_name = "ID|ENDPOINT")]
+    relation: Option<String>,
+    /// JSON or YAML: a flat map (the app databag), an object with `app` and/or `unit` maps, or
+    /// `juju show-unit UNIT` output; `-` reads stdin
     #[arg(long, value_name = "DUMP")]
     databag: PathBuf,
-    /// JSON mapping each secret URI (secret:ID or secret://MODEL/ID; matched on the ID) to its
+    /// JSON or YAML: `juju show-secret ID --reveal` output (one or many secrets), or an object
+    /// mapping each secret URI (secret:ID or secret://MODEL/ID; matched on the ID) to its
     /// content map
     #[arg(long, value_name = "SECRETS")]
     secrets: Option<PathBuf>,
+    /// Replace every secret value with "[REDACTED]" (the default when stdout is a terminal)
+    #[arg(long, conflicts_with = "reveal")]
+    redact: bool,
+    /// Print secret values even to a terminal
+    #[arg(long)]
+    reveal: bool,
+}
+
+/// Whether secret values are replaced: asked for, or by default on a terminal, where a
+/// screen or a shared session would show them (`juju show-secret` too hides them unless
+/// `--reveal`). A pipe or file gets them, as scripts expect.
+fn redacts(redact: bool, reveal: bool, terminal: bool) -> bool {
+    redact || (terminal && !reveal)
 }
 
 pub(super) fn run(args: &Args) -> Result<Outcome, Fatal> {
     let interface = load_spec(&args.spec)?;
-    let dump = dump::read(&args.databag)?;
-    let role = RoleKind::from(args.role);
+    let input = input::read(
+        &interface,
+        &args.databag,
+        args.role,
+        args.relation.as_deref(),
+    )?;
+    let (dump, role) = (input.dump, input.role);
+    let redact = redacts(args.redact, args.reveal, std::io::stdout().is_terminal());
     let mut resolver = match &args.secrets {
         Some(path) => secrets(path)?,
         None => MapResolver::new(),
@@ -60,7 +86,12 @@ pub(super) fn run(args: &Args) -> Result<Outcome, Fatal> {
             }
         };
         match resolve(&shape, app, &mut resolver) {
-            Ok(object) => result.insert("app".into(), Value::Object(object)),
+            Ok(mut object) => {
+                if redact {
+                    redact_object(&shape, &mut object);
+                }
+                result.insert("app".into(), Value::Object(object))
+            }
             Err(error) => {
                 eprintln!("{error}");
                 return Ok(Outcome::Negative);
@@ -70,7 +101,12 @@ pub(super) fn run(args: &Args) -> Result<Outcome, Fatal> {
     if let Some(unit) = &dump.unit {
         let shape = unit_shape(&interface, role);
         match resolve(&shape, unit, &mut resolver) {
-            Ok(object) => result.insert("unit".into(), Value::Object(object)),
+            Ok(mut object) => {
+                if redact {
+                    redact_object(&shape, &mut object);
+                }
+                result.insert("unit".into(), Value::Object(object))
+            }
             Err(error) => {
                 eprintln!("unit: {error}");
                 return Ok(Outcome::Negative);
@@ -115,6 +151,44 @@ fn resolve(
     Ok(object)
 }
 
+/// What a redacted secret value reads as (the runtime's `Secret` Debug says the same).
+const REDACTED: &str = "[REDACTED]";
+
+/// Replaces the value of every secret field in `object` and in the objects nested in it.
+fn redact_object(shape: &Shape, object: &mut Map<String, Value>) {
+    for field in &shape.fields {
+        for key in std::iter::once(&field.name).chain(&field.aliases) {
+            let Some(value) = object.get_mut(key) else {
+                continue;
+            };
+            if field.secret.is_some() {
+                if !value.is_null() {
+                    *value = Value::String(REDACTED.to_owned());
+                }
+            } else {
+                redact_value(&field.kind, value);
+            }
+        }
+    }
+}
+
+fn redact_value(kind: &Kind, value: &mut Value) {
+    match (kind, value) {
+        (Kind::Object(shape), Value::Object(object)) => redact_object(shape, object),
+        (Kind::List(item), Value::Array(items)) => {
+            for value in items {
+                redact_value(item, value);
+            }
+        }
+        (Kind::Map(item), Value::Object(entries)) => {
+            for value in entries.values_mut() {
+                redact_value(item, value);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The unit databag's shape: the first declared one (versions are told apart in the app
 /// databag, which the unit databag cannot see), else free-form.
 fn unit_shape(interface: &Interface, role: RoleKind) -> Shape {
@@ -134,4 +208,17 @@ fn free_shape(name: &str) -> Shape {
     let mut shape = Shape::new(name);
     shape.keeps_unknown = true;
     shape
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacts;
+
+    #[test]
+    fn terminals_get_redacted_values_unless_revealed() {
+        assert!(redacts(false, false, true));
+        assert!(!redacts(false, true, true));
+        assert!(!redacts(false, false, false));
+        assert!(redacts(true, false, false));
+    }
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{Fatal, Outcome, Role, dump, load_spec, problems::problems, stdout};
+use super::{Fatal, Outcome, Role, input, load_spec, problems::problems, stdout};
 
 /// Validate a databag dump against a role's JSON Schema
 ///
@@ -13,19 +13,23 @@ pub(super) struct Args {
     /// The interface spec (spec/<interface>/v<N>.yaml)
     #[arg(long, value_name = "FILE")]
     spec: PathBuf,
-    /// Which side wrote the databag
+    /// Which side wrote the databag (inferred from the content when not given)
     #[arg(long, value_enum)]
-    role: Role,
-    /// JSON or YAML: a flat map of databag keys to string values (the app databag), or an
-    /// object with `app` and/or `unit` maps; `-` reads stdin
+    role: Option<Role>,
+    /// In `juju show-unit` output: the relation to read, by id or by the unit's endpoint
+    /// (needed when the output shows several)
+    #[arg(long, value_name = "ID|ENDPOINT")]
+    relation: Option<String>,
+    /// JSON or YAML: a flat map of databag keys to string values (the app databag), an
+    /// object with `app` and/or `unit` maps, or `juju show-unit UNIT` output; `-` reads stdin
     #[arg(value_name = "DUMP")]
     dump: PathBuf,
 }
 
 pub(super) fn run(args: &Args) -> Result<Outcome, Fatal> {
     let interface = load_spec(&args.spec)?;
-    let dump = dump::read(&args.dump)?;
-    let found = problems(&interface, args.role.into(), &dump);
+    let input = input::read(&interface, &args.dump, args.role, args.relation.as_deref())?;
+    let found = problems(&interface, input.role, &input.dump);
     if found.is_empty() {
         return Ok(Outcome::Success);
     }

@@ -179,6 +179,16 @@ pub enum RoleKind {
     Provider,
 }
 
+impl std::fmt::Display for RoleKind {
+    /// `requirer` or `provider`, as the spec spells them.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RoleKind::Requirer => "requirer",
+            RoleKind::Provider => "provider",
+        })
+    }
+}
+
 /// One side of the relation with its wire versions.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Role {

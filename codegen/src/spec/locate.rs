@@ -80,7 +80,11 @@ impl Locator {
     pub(crate) fn exact_key(&self, path: &str) -> Option<Position> {
         let mut last = None;
         let whole = self.walk(path, |node| last = Some(node));
-        if whole { last.and_then(|node| node.key) } else { None }
+        if whole {
+            last.and_then(|node| node.key)
+        } else {
+            None
+        }
     }
 
     /// Follows `path` from the root, calling `visit` on each node reached; whether all of it

@@ -168,6 +168,16 @@ pub(crate) fn parse_value(text: &str) -> Result<serde_json::Value, String> {
     serde_yaml::from_str(text).map_err(|error| error.to_string())
 }
 
+/// Parses every document of a YAML stream into JSON values (`juju show-secret` outputs one
+/// after another).
+#[cfg(feature = "cli")]
+pub(crate) fn parse_values(text: &str) -> Result<Vec<serde_json::Value>, String> {
+    use serde::Deserialize as _;
+    serde_yaml::Deserializer::from_str(text)
+        .map(|document| serde_json::Value::deserialize(document).map_err(|e| e.to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
