@@ -21,6 +21,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+/// Secret URI → content (key → value).
+pub(super) type SecretContents = BTreeMap<String, BTreeMap<String, String>>;
+
 /// One relation of a `show-unit` output.
 #[derive(Debug)]
 pub(super) struct Relation {
@@ -229,9 +232,7 @@ pub(super) fn select<'a>(unit: &'a ShowUnit, wanted: Option<&str>) -> Result<&'a
 /// Secret contents from a `juju show-secret --reveal` output (`Ok(None)` when `value` is not
 /// one): secret ID → content. Each entry must carry `content` (Juju prints it only with
 /// `--reveal`).
-pub(super) fn show_secret(
-    value: &Map<String, Value>,
-) -> Option<Result<BTreeMap<String, BTreeMap<String, String>>, String>> {
+pub(super) fn show_secret(value: &Map<String, Value>) -> Option<Result<SecretContents, String>> {
     // Today's map has string values only; a show-secret entry has `revision` (a number) and,
     // revealed, `content` (a map).
     let is_details = |details: &Value| {
