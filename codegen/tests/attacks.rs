@@ -272,6 +272,15 @@ fn deep_nesting_is_refused_in_specs_and_dumps() {
     let run = validate(&dump);
     assert_error(&run, 2, "deep.yaml:1:");
     assert_error(&run, 2, "nesting deeper than the limit of 64 levels");
+    // JSON: serde_json's own recursion limit (128) answers.
+    let dump = dir.path().join("deep.json");
+    fs::write(
+        &dump,
+        format!("{}{}", "[".repeat(60_000), "]".repeat(60_000)),
+    )
+    .expect("write");
+    let run = validate(&dump);
+    assert_error(&run, 2, "deep.json: invalid JSON: recursion limit exceeded");
 }
 
 /// The valkey spec with `edit` applied to it (the edit must apply).

@@ -320,7 +320,10 @@ impl Checker {
         let Some(ty) = parse_type(&raw.ty) else {
             self.error(
                 &at,
-                format!("invalid type {:?} (expected {TYPE_SYNTAX})", raw.ty),
+                format!(
+                    "invalid type {:?} (expected {TYPE_SYNTAX})",
+                    excerpt(&raw.ty)
+                ),
             );
             return None;
         };
@@ -455,5 +458,14 @@ impl Checker {
             ),
             _ => {}
         }
+    }
+}
+
+/// At most 80 characters of `text` (`…` marks a cut): a message names a bad value without
+/// echoing a megabyte of it.
+fn excerpt(text: &str) -> String {
+    match text.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
     }
 }
