@@ -308,3 +308,79 @@ fn the_generated_docs_example_validates_as_it_is() {
     assert_exit(&output, 2);
     assert!(stderr(&output).contains("both roles; pick one with --role"));
 }
+
+#[test]
+fn the_app_only_yaml_form_and_several_units() {
+    for version in ["v0", "v1"] {
+        let dump = path(&format!("juju/show-unit-app-{version}-app-only.yaml"));
+        let output = databag(["validate", "--spec", spec().to_str().expect("utf-8"), &dump]);
+        assert_exit(&output, 0);
+        assert!(stderr(&output).contains("read as the provider's databag"));
+    }
+    // `juju show-unit app/0 valkey/0` prints both units: one is needed.
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(data(name)).expect("read")).expect("json")
+    };
+    let mut both = read("juju/show-unit-app-v1.json");
+    let valkey = read("juju/show-unit-valkey-v1.json");
+    both.as_object_mut()
+        .expect("object")
+        .extend(valkey.as_object().expect("object").clone());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("both.json");
+    std::fs::write(&file, both.to_string()).expect("write");
+    let output = databag([
+        "validate",
+        "--spec",
+        spec().to_str().expect("utf-8"),
+        file.to_str().expect("utf-8"),
+    ]);
+    assert_exit(&output, 2);
+    assert!(
+        stderr(&output).contains(
+            "a `juju show-unit` output of 2 units (app/0, valkey/0): run `juju show-unit` for one unit"
+        ),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_declared_unit_databag_is_read_from_the_same_side() {
+    // postgresql_client's provider declares a unit databag (`state`). On Juju 3.x, show-unit of
+    // the requirer's unit shows the provider's app databag and its units' databags under
+    // related-units; Juju's own keys (ingress-address, ...) are not the interface's.
+    let unit = serde_json::json!({"app/0": {
+        "opened-ports": [], "charm": "ch:amd64/noble/my-app-3", "leader": true, "life": "alive",
+        "relation-info": [{
+            "relation-id": 4, "endpoint": "database", "related-endpoint": "database",
+            "application-data": {
+                "database": "myappB",
+                "endpoints": "postgresql-k8s-primary:5432",
+                "read-only-endpoints": "postgresql-k8s-replicas:5432",
+            },
+            "local-unit": {"in-scope": true, "data": {"ingress-address": "10.1.0.7"}},
+            "related-units": {"postgresql-k8s/0": {"in-scope": true, "data": {
+                "egress-subnets": "10.1.0.9/32", "ingress-address": "10.1.0.9",
+                "private-address": "10.1.0.9", "state": "ready"}}},
+        }],
+    }});
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("unit.json");
+    std::fs::write(&file, unit.to_string()).expect("write");
+    let spec = root().join("spec/postgresql_client/v0.yaml");
+    let output = databag([
+        "resolve",
+        "--spec",
+        spec.to_str().expect("utf-8"),
+        "--role",
+        "provider",
+        "--databag",
+        file.to_str().expect("utf-8"),
+    ]);
+    assert_exit(&output, 0);
+    let value: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("json");
+    assert_eq!(value["unit"], serde_json::json!({"state": "ready"}));
+    assert_eq!(value["app"]["database"], "myappB");
+    assert!(stderr(&output).contains("unit databag of postgresql-k8s/0"));
+}
