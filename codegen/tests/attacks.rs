@@ -229,6 +229,29 @@ fn a_million_id_less_requests_end_in_one_clear_problem() {
 }
 
 #[test]
+fn wide_and_oversized_dumps_are_refused_before_they_are_built() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 2,000,000 JSON values in 4 MB: about 100 MB as serde_json values.
+    let dump = dir.path().join("wide.json");
+    fs::write(&dump, format!("[{}]", vec!["0"; 2_000_000].join(","))).expect("write");
+    let run = validate(&dump);
+    assert_error(
+        &run,
+        2,
+        "wide.json: more than the limit of 1000000 JSON values",
+    );
+    // Past the size limit, the rest of the file is not even read.
+    let dump = dir.path().join("big.yaml");
+    fs::write(&dump, format!("a: {}\n", "x".repeat(20 << 20))).expect("write");
+    let run = validate(&dump);
+    assert_error(
+        &run,
+        2,
+        "big.yaml: the input is 16777217 bytes, over the limit of 16777216 bytes",
+    );
+}
+
+#[test]
 fn many_problems_are_reported_in_linear_time_up_to_the_report_limit() {
     // 10,000 id-less requests (the entry limit): every one is a problem; the report stops at
     // its limit and says so.

@@ -132,6 +132,7 @@ pub(super) fn read_secrets(
 
 /// Every JSON value or YAML document of `text`.
 fn documents(path: &Path, text: &str) -> Result<Vec<Value>, Fatal> {
+    check_json(path, text)?;
     let json: Result<Vec<Value>, _> = serde_json::Deserializer::from_str(text)
         .into_iter::<Value>()
         .collect();
@@ -205,6 +206,11 @@ fn read_text(path: &Path) -> Result<String, Fatal> {
     String::from_utf8(bytes).map_err(|e| Fatal(format!("{}: not UTF-8: {e}", path.display())))
 }
 
+/// Refuses JSON of more values than [`Limits::DUMP`] allows before serde_json builds it.
+fn check_json(path: &Path, text: &str) -> Result<(), Fatal> {
+    limits::check_json(text, &Limits::DUMP).map_err(|e| Fatal(format!("{}: {e}", path.display())))
+}
+
 /// Refuses YAML that expands past [`Limits::DUMP`] before serde_yaml builds it.
 fn check_yaml(path: &Path, text: &str) -> Result<(), Fatal> {
     limits::check_yaml(text, &Limits::DUMP).map_err(|exceeded| match exceeded.position {
@@ -217,6 +223,7 @@ fn check_yaml(path: &Path, text: &str) -> Result<(), Fatal> {
 /// error messages are clearer for `.json` files).
 fn read_document(path: &Path) -> Result<Value, Fatal> {
     let text = read_text(path)?;
+    check_json(path, &text)?;
     let json_error = match serde_json::from_str::<Value>(&text) {
         Ok(value) => return Ok(value),
         Err(error) => error,

@@ -40,10 +40,11 @@ impl Limits {
         depth: 64,
     };
 
-    /// A databag dump or secret file given to the CLI. Juju caps a relation's settings at a few
-    /// MB in practice; a dump of `juju show-unit` nests 6 levels.
+    /// A databag dump or secret file given to the CLI. A `juju show-unit` output is kilobytes
+    /// and nests 6 levels; these leave ample room while keeping what a file can make the CLI
+    /// build small.
     pub const DUMP: Limits = Limits {
-        bytes: 64 << 20,
+        bytes: 16 << 20,
         nodes: 1_000_000,
         expanded_bytes: 128 << 20,
         depth: 64,
@@ -113,6 +114,94 @@ pub fn check_yaml(text: &str, limits: &Limits) -> Result<(), Exceeded> {
             return Ok(());
         }
         counter.on(event, mark)?;
+    }
+}
+
+/// Checks the size and node count of JSON `text` (one value or several in a row) against
+/// `limits`, building nothing; serde_json's own recursion limit (128) bounds its depth. Invalid
+/// JSON is left for the parser to report.
+pub fn check_json(text: &str, limits: &Limits) -> Result<(), Exceeded> {
+    check_size(text.len(), limits)?;
+    let mut total: u64 = 0;
+    let over = || Exceeded {
+        position: None,
+        message: format!("more than the limit of {} JSON values", limits.nodes),
+    };
+    for count in serde_json::Deserializer::from_str(text).into_iter::<JsonNodes>() {
+        match count {
+            Ok(JsonNodes(nodes)) => {
+                total = total.saturating_add(nodes);
+                if total > limits.nodes {
+                    return Err(over());
+                }
+            }
+            Err(error) if error.to_string().starts_with(OVER_JSON_LIMIT) => return Err(over()),
+            Err(_) => return Ok(()),
+        }
+    }
+    Ok(())
+}
+
+/// How many values one JSON value holds (itself included), counted without building them.
+/// A collection holding more than [`Limits::DUMP`]'s nodes stops the count early.
+struct JsonNodes(u64);
+
+const OVER_JSON_LIMIT: &str = "over the JSON value limit";
+
+impl<'de> serde::Deserialize<'de> for JsonNodes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(JsonNodesVisitor)
+    }
+}
+
+struct JsonNodesVisitor;
+
+impl<'de> serde::de::Visitor<'de> for JsonNodesVisitor {
+    type Value = JsonNodes;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<JsonNodes, E> {
+        Ok(JsonNodes(1))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<JsonNodes, E> {
+        Ok(JsonNodes(1))
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<JsonNodes, E> {
+        Ok(JsonNodes(1))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<JsonNodes, E> {
+        Ok(JsonNodes(1))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<JsonNodes, E> {
+        Ok(JsonNodes(1))
+    }
+    fn visit_unit<E>(self) -> Result<JsonNodes, E> {
+        Ok(JsonNodes(1))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<JsonNodes, A::Error> {
+        let mut nodes: u64 = 1;
+        while let Some(JsonNodes(item)) = seq.next_element()? {
+            nodes = nodes.saturating_add(item);
+            if nodes > Limits::DUMP.nodes {
+                return Err(serde::de::Error::custom(OVER_JSON_LIMIT));
+            }
+        }
+        Ok(JsonNodes(nodes))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<JsonNodes, A::Error> {
+        let mut nodes: u64 = 1;
+        while let Some((JsonNodes(key), JsonNodes(value))) = map.next_entry()? {
+            nodes = nodes.saturating_add(key).saturating_add(value);
+            if nodes > Limits::DUMP.nodes {
+                return Err(serde::de::Error::custom(OVER_JSON_LIMIT));
+            }
+        }
+        Ok(JsonNodes(nodes))
     }
 }
 
@@ -289,6 +378,21 @@ mod tests {
         assert!(check_yaml("- - - - - x\n", &SMALL).is_err());
         assert!(check_yaml("a: &a [[x]]\nb: [[*a]]\n", &SMALL).is_err());
         assert_eq!(check_yaml("a: &a [[x]]\nb: [*a]\n", &SMALL), Ok(()));
+    }
+
+    #[test]
+    fn json_values_are_counted_without_being_built() {
+        assert_eq!(check_json("{\"a\": [1, 2, {\"b\": null}]}", &SMALL), Ok(()));
+        let many = format!("[{}]", vec!["0"; 100].join(","));
+        let error = check_json(&many, &SMALL).expect_err("101 values");
+        assert_eq!(error.message, "more than the limit of 100 JSON values");
+        // Several values in a row count together; invalid JSON is the parser's to report.
+        let half = format!("[{}]", vec!["0"; 60].join(","));
+        assert!(check_json(&format!("{half}\n{half}"), &SMALL).is_err());
+        assert_eq!(check_json("[1, 2", &SMALL), Ok(()));
+        // One collection past the dump limit stops the count early.
+        let huge = format!("[{}]", vec!["0"; 1_000_001].join(","));
+        assert!(check_json(&huge, &Limits::DUMP).is_err());
     }
 
     #[test]
