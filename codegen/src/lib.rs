@@ -6,6 +6,7 @@ pub mod builder;
 pub mod cli;
 pub mod diag;
 pub mod emit;
+pub mod import;
 pub mod model;
 mod spec;
 

@@ -1,4 +1,4 @@
-//! The `databag` command line: `generate`, `check`, `validate`, `resolve`.
+//! The `databag` command line: `generate`, `check`, `validate`, `resolve`, `import`.
 //!
 //! A thin front end over the library, as stable as the contract in DESIGN.md: results on
 //! stdout, everything else on stderr. Exit codes: 0 success; 1 the command ran and the answer
@@ -17,6 +17,7 @@ use crate::model::RoleKind;
 mod check;
 mod dump;
 mod generate;
+mod import;
 mod problems;
 mod resolve;
 mod validate;
@@ -41,6 +42,7 @@ enum Command {
     Check(check::Args),
     Validate(validate::Args),
     Resolve(resolve::Args),
+    Import(import::Args),
 }
 
 /// Which side of the relation a databag belongs to.
@@ -84,6 +86,7 @@ where
         Command::Check(args) => check::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Resolve(args) => resolve::run(&args),
+        Command::Import(args) => import::run(&args),
     };
     match result {
         Ok(outcome) => outcome.into(),
