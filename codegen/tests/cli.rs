@@ -568,7 +568,7 @@ fn corpus() -> PathBuf {
 #[test]
 fn import_prints_the_spec_and_its_notes() {
     let schemas = corpus().join("docs/json_schemas/tracing/v2");
-    let output = databag(&["import", schemas.to_str().expect("utf-8 path")]);
+    let output = databag(["import", schemas.to_str().expect("utf-8 path")]);
     assert_exit(&output, 0);
     let spec = stdout(&output);
     assert!(
@@ -593,7 +593,7 @@ fn import_prints_the_spec_and_its_notes() {
 #[test]
 fn import_refuses_what_no_databag_can_hold() {
     let schemas = corpus().join("docs/json_schemas/kubeflow_dashboard_links/v0");
-    let output = databag(&["import", schemas.to_str().expect("utf-8 path")]);
+    let output = databag(["import", schemas.to_str().expect("utf-8 path")]);
     assert_exit(&output, 2);
     assert!(stdout(&output).is_empty());
     assert!(stderr(&output).contains("requirer.app: the databag is a JSON array"));
@@ -610,11 +610,11 @@ fn import_catalogue_check_reports_a_stale_crate() {
         "--out",
         out.path().to_str().expect("utf-8 path"),
     ];
-    let output = databag(&[&args[..], &["--check"]].concat());
+    let output = databag([&args[..], &["--check"]].concat());
     assert_exit(&output, 1);
     assert!(stderr(&output).contains("CATALOGUE.md: not up to date"));
-    assert_exit(&databag(&args), 0);
-    assert_exit(&databag(&[&args[..], &["--check"]].concat()), 0);
+    assert_exit(&databag(args), 0);
+    assert_exit(&databag([&args[..], &["--check"]].concat()), 0);
     let table = fs::read_to_string(out.path().join("CATALOGUE.md")).expect("table");
     assert!(
         table.contains("| `tracing` v2 | imported with notes |"),

@@ -250,10 +250,11 @@ impl<'a> Reader<'a> {
     ) -> Result<Field, Error> {
         let (inner, nullable) = strip_null(schema);
         if listed_required && nullable {
+            // pydantic's `Optional[T]` without a default: the key must be there, and a
+            // databag has no null, so on the wire it is simply required.
             self.note(
                 place,
-                "required but nullable: imported as optional (a JSON null counts as absent)"
-                    .to_owned(),
+                "required but nullable: imported as required (a databag holds no null)".to_owned(),
             );
         }
         if let Some(default) = schema.get("default").filter(|d| !d.is_null()) {
@@ -302,7 +303,7 @@ impl<'a> Reader<'a> {
             name: name.to_owned(),
             rust_name: rust_name(name),
             ty,
-            required: listed_required && !nullable,
+            required: listed_required,
             json,
             pattern,
             title: text(schema, "title").or_else(|| text(inner, "title")),
