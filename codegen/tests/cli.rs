@@ -70,6 +70,7 @@ fn help_is_pinned() {
         ("resolve", vec!["resolve", "--help"]),
         ("diff", vec!["diff", "--help"]),
         ("catalogue", vec!["catalogue", "--help"]),
+        ("import", vec!["import", "--help"]),
     ] {
         let output = databag(&args);
         assert_exit(&output, 0);
@@ -648,4 +649,68 @@ fn diff_exits_2_on_a_broken_or_missing_spec() {
     ]);
     assert_exit(&output, 2);
     assert!(stderr(&output).contains("none.yaml"), "{}", stderr(&output));
+}
+
+// ---- import -------------------------------------------------------------------------------
+
+/// The vendored catalogue (tests/catalogue/corpus).
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/catalogue/corpus")
+}
+
+#[test]
+fn import_prints_the_spec_and_its_notes() {
+    let schemas = corpus().join("docs/json_schemas/tracing/v2");
+    let output = databag(["import", schemas.to_str().expect("utf-8 path")]);
+    assert_exit(&output, 0);
+    let spec = stdout(&output);
+    assert!(
+        spec.starts_with("# The `tracing` relation interface, version 2"),
+        "{spec}"
+    );
+    // interface.yaml is found beside the schemas in a checkout.
+    assert!(spec.contains("\nstatus: published\n"), "{spec}");
+    assert!(spec.contains("type: list<receiver>"), "{spec}");
+    let notes = stderr(&output);
+    assert!(
+        notes.starts_with("note: provider.app.receivers[].protocol.type: enum"),
+        "{notes}"
+    );
+    // What it prints is a valid spec.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("v2.yaml");
+    fs::write(&file, &spec).expect("write spec");
+    databag_codegen::model::Interface::load(&file).expect("the import is a valid spec");
+}
+
+#[test]
+fn import_refuses_what_no_databag_can_hold() {
+    let schemas = corpus().join("docs/json_schemas/kubeflow_dashboard_links/v0");
+    let output = databag(["import", schemas.to_str().expect("utf-8 path")]);
+    assert_exit(&output, 2);
+    assert!(stdout(&output).is_empty());
+    assert!(stderr(&output).contains("requirer.app: the databag is a JSON array"));
+}
+
+#[test]
+fn import_catalogue_check_reports_a_stale_crate() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let corpus = corpus();
+    let args = [
+        "import",
+        "--catalogue",
+        corpus.to_str().expect("utf-8 path"),
+        "--out",
+        out.path().to_str().expect("utf-8 path"),
+    ];
+    let output = databag([&args[..], &["--check"]].concat());
+    assert_exit(&output, 1);
+    assert!(stderr(&output).contains("CATALOGUE.md: not up to date"));
+    assert_exit(&databag(args), 0);
+    assert_exit(&databag([&args[..], &["--check"]].concat()), 0);
+    let table = fs::read_to_string(out.path().join("CATALOGUE.md")).expect("table");
+    assert!(
+        table.contains("| `tracing` v2 | imported with notes |"),
+        "{table}"
+    );
 }

@@ -17,6 +17,10 @@ bash tests/scripts/python-env.sh
 step "generated/ is up to date with spec/"
 cargo run --quiet -p databag-codegen --bin databag -- check
 
+step "tests/catalogue is up to date with its corpus (tests/scripts/catalogue.sh regenerates it)"
+cargo run --quiet -p databag-codegen --bin databag -- \
+  import --catalogue tests/catalogue/corpus --out tests/catalogue --check
+
 step "crates a charm depends on package and build alone; valkey-client builds no generator"
 bash tests/scripts/package.sh
 

@@ -1,4 +1,5 @@
-//! The `databag` command line: `generate`, `check`, `validate`, `resolve`, `diff`, `catalogue`.
+//! The `databag` command line: `generate`, `check`, `validate`, `resolve`, `diff`, `catalogue`,
+//! `import`.
 //!
 //! A thin front end over the library, as stable as the contract in DESIGN.md: results on
 //! stdout, everything else on stderr. Exit codes: 0 success; 1 the command ran and the answer
@@ -19,6 +20,7 @@ mod check;
 mod diff;
 mod dump;
 mod generate;
+mod import;
 mod input;
 mod juju;
 mod problems;
@@ -48,6 +50,7 @@ enum Command {
     Resolve(resolve::Args),
     Diff(diff::Args),
     Catalogue(catalogue::Args),
+    Import(import::Args),
 }
 
 /// Which side of the relation a databag belongs to.
@@ -93,6 +96,7 @@ where
         Command::Resolve(args) => resolve::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::Catalogue(args) => catalogue::run(&args),
+        Command::Import(args) => import::run(&args),
     };
     match result {
         Ok(outcome) => outcome.into(),

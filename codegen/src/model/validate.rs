@@ -425,7 +425,29 @@ impl Checker {
             path: &format!("{path}.app"),
             level: Level::Databag,
         };
-        let app = self.object(&app, &raw.app, cx);
+        let app = match &raw.app {
+            Some(object) => self.object(&app, object, cx),
+            // Nothing defined: an empty databag that keeps what it is given, as a catalogue
+            // model with no field (pydantic ignores extra keys).
+            None => {
+                if several {
+                    self.error_key(
+                        path,
+                        format!(
+                            "wire version {name:?} needs `app`: its role has several wire \
+                             versions, told apart by a key of the application databag"
+                        ),
+                    );
+                }
+                Object {
+                    name: app.name.to_owned(),
+                    rust_name: app.rust_name.to_owned(),
+                    description: None,
+                    keeps_unknown: true,
+                    fields: Vec::new(),
+                }
+            }
+        };
         let unit = raw.unit.as_ref().map(|unit| {
             let place = Place {
                 label: "databag `unit`",

@@ -167,7 +167,11 @@ pub(crate) struct RawRole {
 pub(crate) struct RawVersion {
     /// Optional when the role has one wire version (it then takes every databag).
     pub selected_by: Option<RawSelector>,
-    pub app: RawObject,
+    /// Absent when the interface defines nothing the role writes in its application databag
+    /// (many catalogue interfaces carry data in unit databags only): the bindings then hold an
+    /// empty application databag that keeps whatever keys it is given. An `app` that is
+    /// written must declare fields.
+    pub app: Option<RawObject>,
     pub unit: Option<RawObject>,
     pub example: Option<RawExample>,
 }

@@ -68,7 +68,9 @@ pub(crate) fn normalise(raw: &mut RawInterface) {
             *line = prose(line);
         }
         for (_, version) in &mut role.versions.0 {
-            object(&mut version.app);
+            if let Some(app) = &mut version.app {
+                object(app);
+            }
             if let Some(unit) = &mut version.unit {
                 object(unit);
             }
