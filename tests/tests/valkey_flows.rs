@@ -209,6 +209,14 @@ impl Backend for Recording<'_> {
         });
         self.inner.state_set(key, value)
     }
+    fn state_get_all(&self) -> Result<databag::juju::CharmState, databag::juju::Error> {
+        self.note("state-get");
+        self.inner.state_get_all()
+    }
+    fn state_update(&self, update: &BagUpdate) -> Result<(), databag::juju::Error> {
+        self.note("state-set");
+        self.inner.state_update(update)
+    }
 }
 
 fn request(model: &Model, unit: &str, number: u32, prefixes: &[&str], version: WireVersion) {

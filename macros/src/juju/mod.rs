@@ -44,12 +44,12 @@ mod memory;
 pub mod state;
 
 pub use backend::{
-    Backend, BagOf, BagUpdate, Fetch, RelationId, SecretInfo, SecretOwner, SecretRef, apply,
-    check_secret_content, diff,
+    Backend, BagOf, BagUpdate, CharmState, Fetch, RelationId, SecretInfo, SecretOwner, SecretRef,
+    apply, check_secret_content, diff,
 };
 pub use env::HookContext;
 pub use error::{Error, ErrorKind, ToolFailure};
 pub use event::{Event, RelationHook};
 pub use hook_tools::HookTools;
-pub use memory::{Memory, Model};
+pub use memory::{Memory, Model, ToolCall};
 pub use state::State;
