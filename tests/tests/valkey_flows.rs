@@ -540,6 +540,26 @@ fn updates_reach_every_request_and_tls_is_a_new_revision() {
         ["endpoints_changed", "endpoints_changed"],
         "first match wins"
     );
+    // relation-changed reads no secret it already read: Juju keeps a consumer on the revision
+    // it tracks until secret-changed (juju apiserver/facades/agent/secretsmanager/secrets.go,
+    // `getConsumedRevision`), which Juju runs for each tls secret on each consumer unit.
+    let app = model.unit("app/0");
+    let mut requirer = Requirer::new(&app, "cache").with_log(|_, _| {});
+    let mut last = None;
+    for response in &answers.responses {
+        assert_eq!(response.endpoints, "10.0.0.9:6380");
+        assert_eq!(
+            response.tls.as_ref().map(|t| *t.expose_secret()),
+            Some(false),
+            "the tracked revision until secret-changed"
+        );
+        let label = format!("cache.0.{}.tls.secret", response.request_id);
+        last = requirer
+            .on_secret_changed(Some(&label))
+            .expect("secret-changed");
+    }
+    let answers = last.expect("ours");
+    assert_eq!(answers.responses.len(), 2);
     for response in &answers.responses {
         assert_eq!(response.endpoints, "10.0.0.9:6380");
         assert_eq!(

@@ -64,14 +64,19 @@ fn run() -> Result<(), String> {
                     .map_err(|error| error.to_string())?;
                 save_answers(&charm_dir, &answers)?;
             }
-            RelationHook::Broken => forget(&charm_dir, &relation)?,
+            RelationHook::Broken => {
+                requirer
+                    .forget(&relation)
+                    .map_err(|error| error.to_string())?;
+                forget(&charm_dir, &relation)?;
+            }
             RelationHook::Joined | RelationHook::Departed => {
                 log(Level::Debug, &format!("{relation} {hook:?}: nothing to do"));
             }
         },
-        Event::SecretChanged { label, .. } => {
+        Event::SecretChanged { secret, label } => {
             let answers = requirer
-                .on_secret_changed(label.as_deref())
+                .on_secret_changed_for(&secret, label.as_deref())
                 .map_err(|error| error.to_string())?;
             if let Some(answers) = answers {
                 save_answers(&charm_dir, &answers)?;
