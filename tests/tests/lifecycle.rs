@@ -1527,3 +1527,72 @@ fn a_replaced_secret_is_followed_only_for_its_own_request() {
         "requests[1] (request {second}): secret `user`: {old} was delivered as cache.0.{first}.user.secret"
     )));
 }
+
+/// What a requirer hook costs in hook tool processes, counted by the emulated tools
+/// (`calls.log`), for 1 and 50 requests: the first answer reads each secret once; a
+/// relation-changed where nothing changed runs 4 tools (one `relation-get` per databag and a
+/// `state-get`; the other application's name comes from `JUJU_REMOTE_APP`); secret-changed
+/// reads only the secret it names. Before the secret cache, the same hooks ran 2 `secret-get`
+/// per secret every time (206 for 50 requests with nothing changed).
+#[test]
+fn requirer_hooks_run_few_hook_tools() {
+    for n in [1usize, 50] {
+        let prefixes: Vec<String> = (0..n).map(|i| format!("p{i}:*")).collect();
+        let prefixes: Vec<&str> = prefixes.iter().map(String::as_str).collect();
+        let world = World::new(&[("app", "v1", &prefixes)]);
+        world.requested(0, "app");
+        for hook in [
+            "valkey-client-relation-joined",
+            "valkey-client-relation-changed",
+        ] {
+            world.hook("valkey/0", hook, 0);
+        }
+        let tools = |run: &dyn Fn()| -> Vec<String> {
+            let before = world.model.calls().len();
+            run();
+            world.model.calls()[before..]
+                .iter()
+                .map(|call| call.tool.clone())
+                .collect()
+        };
+        for unit in units("app") {
+            let first = tools(&|| {
+                world.hook(&unit, "cache-relation-changed", 0);
+            });
+            let reads = first.iter().filter(|t| *t == "secret-get").count();
+            assert_eq!(reads, 2 * n, "{unit}: each secret once: {first:?}");
+            eprintln!(
+                "{unit}, {n} request(s): first answer {} hook tool processes",
+                first.len()
+            );
+            let steady = tools(&|| {
+                world.hook(&unit, "cache-relation-changed", 0);
+            });
+            assert_eq!(
+                steady,
+                ["relation-get", "relation-get", "relation-get", "state-get"],
+                "{unit}, {n} request(s), nothing changed"
+            );
+            let id = ids(&world.responses(0))[n - 1].clone();
+            world.assert_connected(&unit, 0, &id, &format!("relation-0-{id}"), prefixes[n - 1]);
+        }
+        let responses = world.responses(0);
+        let tls_uri = responses[0]["secret-tls"].as_str().expect("uri").to_owned();
+        let id = ids(&responses).remove(0);
+        let changed = tools(&|| {
+            world.secret_changed("app/1", &tls_uri, &format!("cache.0.{id}.tls.secret"));
+        });
+        let calls = world.model.calls();
+        let reads: Vec<_> = calls[calls.len() - changed.len()..]
+            .iter()
+            .filter(|call| call.tool == "secret-get")
+            .collect();
+        assert_eq!(reads.len(), 2, "peek, then refresh: {reads:?}");
+        assert!(reads.iter().all(|call| call.args.contains(&tls_uri)));
+        eprintln!(
+            "secret-changed, {n} request(s): {} hook tool processes",
+            changed.len()
+        );
+        world.assert_no_leaks();
+    }
+}
