@@ -723,6 +723,25 @@ fn the_reference_provider_answers_the_rust_requirer<I: Case>(python: &Path) {
     world.import_reference_answer(&updated, &mut imported);
     let answers = flow.read(&relation).expect("read again");
     assert_eq!(rust_names(&answers.events), each("endpoints_changed", &ids));
+    // A secret with a new revision (PostgreSQL's user secret holds `uris`, with the host) is
+    // read on secret-changed, which Juju runs for each secret whose latest revision is past
+    // the one a consumer tracks (juju apiserver/facades/agent/secretsmanager/secrets.go,
+    // `getConsumedRevision`: the tracked revision until a refresh); relation-changed reads
+    // no secret it already read.
+    for uri in imported.values() {
+        let state = world.model.state();
+        let latest = state.secrets().into_iter().find(|s| s.uri == uri.as_str());
+        let consumed = state.consumer("requirer/0", uri.as_str());
+        drop(state);
+        if let (Some(latest), Some((tracked, Some(label)))) = (latest, consumed)
+            && latest.revision > tracked
+        {
+            flow.on_secret_changed(Some(&label))
+                .expect("secret-changed");
+        }
+    }
+    let answers = flow.read(&relation).expect("read once more");
+    assert!(answers.events.is_empty(), "nothing new");
     for (id, resource) in ids.iter().zip(resources) {
         let user = username(0, Some(id));
         let password = updated["users"][&user].as_str().expect("the user stays");

@@ -496,6 +496,46 @@ fn unit_state_is_per_unit(world: &dyn World) {
     assert_eq!(other.state_get("k").expect("state-get"), None, "per unit");
     leader.state_set("k", None).expect("state-delete");
     assert_eq!(leader.state_get("k").expect("state-get"), None);
+
+    // The whole state in one `state-get`; `state-set --file -` sets many keys at once (values
+    // with newlines and quotes, as a PEM in JSON), `None` and "" delete.
+    assert!(leader.state_get_all().expect("state-get").is_empty());
+    let pem = "-----BEGIN CERTIFICATE-----\nMII\"x\"\n-----END CERTIFICATE-----";
+    leader
+        .state_update(&update(&[
+            ("a", Some("1")),
+            ("pem", Some(pem)),
+            ("b", Some("2")),
+        ]))
+        .expect("state-set --file");
+    leader
+        .state_update(&update(&[("a", None), ("b", Some("")), ("c", Some("3"))]))
+        .expect("state-set and state-delete");
+    let all = leader.state_get_all().expect("state-get");
+    assert_eq!(
+        all,
+        databag::juju::CharmState::from([
+            ("c".to_owned(), "3".to_owned()),
+            ("pem".to_owned(), pem.to_owned()),
+        ])
+    );
+    assert!(
+        other.state_get_all().expect("state-get").is_empty(),
+        "per unit"
+    );
+    // Juju's per-entry quota (juju core/quota, `CheckTupleSize`): a value over 64 KiB is
+    // refused, and nothing of the call is kept.
+    let big = "x".repeat(databag::juju::state::MAX_STATE_VALUE + 1);
+    let error = leader
+        .state_update(&update(&[("d", Some("4")), ("e", Some(big.as_str()))]))
+        .expect_err("over quota");
+    assert!(
+        error
+            .to_string()
+            .contains("max allowed value length (65536)"),
+        "{error}"
+    );
+    assert_eq!(leader.state_get_all().expect("state-get"), all);
 }
 
 /// Metadata of app-owned secrets (`secret-ids`, `secret-info-get`) is the leader's alone: "Unit

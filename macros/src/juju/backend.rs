@@ -98,6 +98,16 @@ pub trait Backend {
     /// unit's charm state. Like every change, committed only when the hook succeeds.
     fn state_set(&self, key: &str, value: Option<&str>) -> Result<(), Error>;
 
+    /// This unit's whole charm state in one call (`state-get` without a key, which prints
+    /// every key and value: juju `worker/uniter/runner/jujuc/state-get.go`).
+    fn state_get_all(&self) -> Result<CharmState, Error>;
+
+    /// Applies `update` to this unit's charm state: every value it sets in one
+    /// `state-set --file -` call, the values on stdin (never on a command line, where `ps`
+    /// shows them); each key it deletes (`None` or `""`) in one `state-delete` call (Juju's
+    /// takes one key). Nothing is called for an empty update.
+    fn state_update(&self, update: &BagUpdate) -> Result<(), Error>;
+
     /// Sets this unit's workload status (`status-set`).
     fn status_set(&self, status: &WorkloadStatus) -> Result<(), Error>;
 
@@ -113,6 +123,9 @@ pub trait Backend {
     /// has a default, as JSON values (strings, numbers, booleans).
     fn config(&self) -> Result<Map<String, Value>, Error>;
 }
+
+/// A unit's charm state as `state-get` prints it whole: key to value.
+pub type CharmState = BTreeMap<String, String>;
 
 /// A relation as Juju names it to one side: the local endpoint and the relation number,
 /// displayed `valkey-client:0` (the form of `JUJU_RELATION_ID` and `relation-ids`).

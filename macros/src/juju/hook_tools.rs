@@ -21,7 +21,7 @@ use serde::Deserialize;
 use zeroize::{Zeroize, Zeroizing};
 
 use super::backend::{
-    Backend, BagOf, BagUpdate, Fetch, RelationId, SecretInfo, SecretOwner, SecretRef,
+    Backend, BagOf, BagUpdate, CharmState, Fetch, RelationId, SecretInfo, SecretOwner, SecretRef,
     check_secret_content,
 };
 use super::env::HookContext;
@@ -620,6 +620,30 @@ impl Backend for HookTools {
         Ok(())
     }
 
+    /// `state-get --format=json`. Juju prints `null` when the state is empty (Go encodes the
+    /// nil map it returns then: juju `worker/uniter/runner/context/context.go`,
+    /// `GetCharmState`). The output may hold what a charm keeps there; it is read into a
+    /// buffer that is zeroized once parsed, as for `secret-get`.
+    fn state_get_all(&self) -> Result<CharmState, Error> {
+        let state: Option<CharmState> = self.json("state-get", args::state_get_all())?;
+        Ok(state.unwrap_or_default())
+    }
+
+    fn state_update(&self, update: &BagUpdate) -> Result<(), Error> {
+        let (sets, deletes) = args::state_update(update);
+        if !sets.is_empty() {
+            let args = args::state_set_file();
+            // A map of strings always serializes; wiped once written.
+            let json = Zeroizing::new(serde_json::to_vec(&sets).unwrap_or_default());
+            self.run("state-set", &args, args.clone(), Some(json.as_slice()))?;
+        }
+        for key in deletes {
+            let (tool, args) = args::state_set(key, None);
+            self.run(tool, &args, args.clone(), None)?;
+        }
+        Ok(())
+    }
+
     fn secret_ids(&self) -> Result<Vec<SecretUri>, Error> {
         let args = args::secret_ids();
         let ids: IdList = self.json("secret-ids", args.clone())?;
@@ -694,7 +718,11 @@ fn settings_json(update: &BagUpdate) -> Vec<u8> {
 pub(crate) mod args {
     use std::path::Path;
 
-    use super::super::backend::{Backend, BagOf, Fetch, RelationId, SecretOwner, SecretRef};
+    use std::collections::BTreeMap;
+
+    use super::super::backend::{
+        Backend, BagOf, BagUpdate, Fetch, RelationId, SecretOwner, SecretRef,
+    };
     use super::super::status::{Level, WorkloadStatus};
     use crate::SecretUri;
 
@@ -743,6 +771,31 @@ pub(crate) mod args {
 
     pub fn state_get(key: &str) -> Vec<String> {
         owned(&["--format=json", key])
+    }
+
+    /// `state-get` without a key: the whole state.
+    pub fn state_get_all() -> Vec<String> {
+        owned(&["--format=json"])
+    }
+
+    /// `state-set --file -`: the values come on stdin.
+    pub fn state_set_file() -> Vec<String> {
+        owned(&["--file", "-"])
+    }
+
+    /// What a charm state update sets (as `state-set --file` reads it) and deletes.
+    pub fn state_update(update: &BagUpdate) -> (BTreeMap<&str, &str>, Vec<&str>) {
+        let mut sets = BTreeMap::new();
+        let mut deletes = Vec::new();
+        for (key, value) in update {
+            match value.as_deref() {
+                Some(value) if !value.is_empty() => {
+                    sets.insert(key.as_str(), value);
+                }
+                _ => deletes.push(key.as_str()),
+            }
+        }
+        (sets, deletes)
     }
 
     /// `state-set key=value`, or `state-delete key` for `None`.

@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::backend::{
-    Backend, BagOf, BagUpdate, Fetch, RelationId, SecretInfo, SecretOwner, SecretRef,
+    Backend, BagOf, BagUpdate, CharmState, Fetch, RelationId, SecretInfo, SecretOwner, SecretRef,
     check_secret_content,
 };
 use super::error::{Error, ErrorKind, ToolFailure};
@@ -22,9 +22,26 @@ use crate::{Bag, SecretContent, SecretUri};
 use serde_json::{Map, Value};
 
 /// A model shared by the units of a test: cheap to clone, every clone sees the same state.
+///
+/// It records every hook tool call its units make ([`Model::calls`]), so a test can count
+/// what a hook costs.
 #[derive(Clone)]
 pub struct Model {
     state: Arc<Mutex<State>>,
+    calls: Arc<Mutex<Vec<ToolCall>>>,
+}
+
+/// One hook tool call a unit of a [`Model`] made: who, which tool, with which arguments
+/// (the command line [`HookTools`](super::HookTools) would run; values it would pass on
+/// stdin or in files are not part of it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ToolCall {
+    /// The unit (`app/0`).
+    pub unit: String,
+    /// The tool (`secret-get`).
+    pub tool: String,
+    /// Its arguments.
+    pub args: Vec<String>,
 }
 
 impl Model {
@@ -32,7 +49,24 @@ impl Model {
     pub fn new(state: State) -> Self {
         Model {
             state: Arc::new(Mutex::new(state)),
+            calls: Arc::new(Mutex::new(Vec::new())),
         }
+    }
+
+    /// Every hook tool call made so far, in order, failed ones included.
+    pub fn calls(&self) -> Vec<ToolCall> {
+        self.call_log().clone()
+    }
+
+    /// The calls made so far, forgetting them: what one hook cost, when called after it.
+    pub fn take_calls(&self) -> Vec<ToolCall> {
+        std::mem::take(&mut *self.call_log())
+    }
+
+    fn call_log(&self) -> MutexGuard<'_, Vec<ToolCall>> {
+        self.calls
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Locks the state, to set up, inspect or inject faults ([`State::fail_next`]).
@@ -79,7 +113,19 @@ impl Model {
             unit: unit.to_owned(),
             app: app_of(unit).to_owned(),
             model_uuid: self.state().model_uuid().to_owned(),
+            hook_relation: None,
         }
+    }
+
+    /// The backend of `unit` in a hook of `relation` (relation-changed, ...): as Juju sets
+    /// `JUJU_REMOTE_APP` for such a hook, the other application's name comes without a
+    /// `relation-list` call, as with [`HookTools`](super::HookTools). An unknown relation
+    /// gives a unit outside any relation hook.
+    pub fn relation_hook_unit(&self, unit: &str, relation: &RelationId) -> Memory {
+        let mut memory = self.unit(unit);
+        let remote = self.state().remote_app(unit, relation).ok();
+        memory.hook_relation = remote.map(|app| (relation.clone(), app));
+        memory
     }
 }
 
@@ -97,6 +143,9 @@ pub struct Memory {
     unit: String,
     app: String,
     model_uuid: String,
+    /// The relation of the hook this unit runs and its remote application
+    /// (`JUJU_RELATION_ID`, `JUJU_REMOTE_APP`), if any.
+    hook_relation: Option<(RelationId, String)>,
 }
 
 impl fmt::Debug for Memory {
@@ -121,6 +170,11 @@ impl Memory {
         args: Vec<String>,
         op: impl FnOnce(&mut State, &str) -> Result<T, Refusal>,
     ) -> Result<T, Error> {
+        self.model.call_log().push(ToolCall {
+            unit: self.unit.clone(),
+            tool: tool.to_owned(),
+            args: args.clone(),
+        });
         let mut state = self.model.state();
         let result = state
             .take_fault(tool)
@@ -173,6 +227,9 @@ impl Backend for Memory {
     }
 
     fn remote_app(&self, relation: &RelationId) -> Result<String, Error> {
+        if let Some((_, app)) = self.hook_relation.as_ref().filter(|(r, _)| r == relation) {
+            return Ok(app.clone());
+        }
         self.call(
             "relation-list",
             args::relation_list(relation, true),
@@ -341,6 +398,33 @@ impl Backend for Memory {
             state.config_get(unit)
         })
     }
+
+    fn state_get_all(&self) -> Result<CharmState, Error> {
+        self.call("state-get", args::state_get_all(), |state, unit| {
+            state.state_get_all(unit)
+        })
+    }
+
+    fn state_update(&self, update: &BagUpdate) -> Result<(), Error> {
+        let (sets, deletes) = args::state_update(update);
+        if !sets.is_empty() {
+            self.call("state-set", args::state_set_file(), |state, unit| {
+                // Juju checks each entry as it is set and keeps none of a failed call's
+                // (the hook fails); so does this, on a copy.
+                let mut next = state.clone();
+                for (key, value) in &sets {
+                    next.state_set(unit, key, Some(value))?;
+                }
+                *state = next;
+                Ok(())
+            })?;
+        }
+        for key in deletes {
+            let (tool, args) = args::state_set(key, None);
+            self.call(tool, args, |state, unit| state.state_set(unit, key, None))?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -414,6 +498,27 @@ mod tests {
             model.unit("valkey/0").remote_units(&prov),
             Ok(vec!["requirer/0".to_owned(), "requirer/1".to_owned()])
         );
+    }
+
+    #[test]
+    fn calls_are_recorded_and_a_relation_hook_knows_the_remote_app() {
+        let (model, req, _) = model();
+        model
+            .unit("requirer/1")
+            .read(&req, &BagOf::RemoteApp)
+            .expect("read");
+        let tools: Vec<String> = model.take_calls().into_iter().map(|c| c.tool).collect();
+        assert_eq!(tools, ["relation-list", "relation-get"]);
+        let in_hook = model.relation_hook_unit("requirer/1", &req);
+        in_hook.read(&req, &BagOf::RemoteApp).expect("read");
+        let calls = model.take_calls();
+        assert_eq!(calls.len(), 1, "JUJU_REMOTE_APP names the app: {calls:?}");
+        assert_eq!(calls[0].unit, "requirer/1");
+        assert_eq!(
+            calls[0].args,
+            ["--format=json", "-r", "cache:0", "--app", "-", "valkey"]
+        );
+        assert!(model.calls().is_empty(), "taken");
     }
 
     #[test]

@@ -49,15 +49,15 @@ pub mod state;
 mod status;
 
 pub use backend::{
-    Backend, BagOf, BagUpdate, Fetch, RelationId, SecretInfo, SecretOwner, SecretRef, apply,
-    check_secret_content, diff,
+    Backend, BagOf, BagUpdate, CharmState, Fetch, RelationId, SecretInfo, SecretOwner, SecretRef,
+    apply, check_secret_content, diff,
 };
 pub use env::HookContext;
 pub use error::{Error, ErrorKind, ToolFailure};
 pub use event::{Event, RelationHook};
 pub use hook_tools::HookTools;
 #[cfg(any(test, feature = "testing"))]
-pub use memory::{Memory, Model};
+pub use memory::{Memory, Model, ToolCall};
 pub use resolver::BackendResolver;
 #[cfg(any(test, feature = "testing"))]
 pub use state::State;

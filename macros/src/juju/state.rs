@@ -171,6 +171,12 @@ fn not_leader() -> Refusal {
     Refusal::new("this unit is not the leader")
 }
 
+/// The longest charm state key Juju stores (`quota.MaxCharmStateKeySize`).
+pub const MAX_STATE_KEY: usize = 256;
+
+/// The longest charm state value Juju stores (`quota.MaxCharmStateValueSize`, 64 KiB).
+pub const MAX_STATE_VALUE: usize = 65536;
+
 /// The bare ID of `secret:ID`, `secret://MODEL/ID` or `ID`.
 pub fn secret_id(uri: &str) -> &str {
     let rest = uri.strip_prefix("secret:").unwrap_or(uri);
@@ -938,11 +944,30 @@ impl State {
             .cloned())
     }
 
+    /// `state-get` without a key: all of `unit`'s charm state.
+    pub fn state_get_all(&self, unit: &str) -> Result<BTreeMap<String, String>, Refusal> {
+        self.app(unit)?;
+        Ok(self.unit_state.get(unit).cloned().unwrap_or_default())
+    }
+
     /// `state-set key=value` (`Some`) or `state-delete key` (`None`).
     pub fn state_set(&mut self, unit: &str, key: &str, value: Option<&str>) -> Result<(), Refusal> {
         self.app(unit)?;
         if key.is_empty() {
             return Err(Refusal::usage("empty key"));
+        }
+        // Juju's fixed per-entry quota, checked as `state-set` runs (juju
+        // `worker/uniter/runner/context/context.go`, `SetCharmStateValue`, with
+        // `core/quota` `CheckTupleSize`: 256-byte keys, 64 KiB values).
+        if key.len() > MAX_STATE_KEY {
+            return Err(Refusal::new(format!(
+                "max allowed key length ({MAX_STATE_KEY}) exceeded: quota limit exceeded"
+            )));
+        }
+        if value.is_some_and(|value| value.len() > MAX_STATE_VALUE) {
+            return Err(Refusal::new(format!(
+                "max allowed value length ({MAX_STATE_VALUE}) exceeded: quota limit exceeded"
+            )));
         }
         match value {
             Some(value) => {

@@ -110,6 +110,7 @@
 //! ```
 
 mod answer;
+mod cache;
 mod events;
 mod interface;
 mod profile;
@@ -121,6 +122,7 @@ mod trust;
 
 use std::fmt;
 
+pub use cache::{CACHE_BUDGET, CACHE_PREFIX};
 pub use events::{Event, Status};
 pub use interface::{Interface, RequestId, RequestIdError, V0_REQUEST_ID, excerpt};
 pub use profile::WriterProfile;

@@ -6,6 +6,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use super::answer::without_nulls;
+use super::cache::{CACHE_BUDGET, wipe};
 use super::events::{
     Event, Status, response_events, status_events, status_memory, statuses_of, watched_keys,
 };
@@ -19,7 +20,7 @@ use super::{FlowError, Level, Log, random_alphanumeric, stderr_log};
 use crate::juju::{Backend, BagOf, BagUpdate, ErrorKind, Fetch, RelationId, SecretRef};
 use crate::secret::{SecretLabel, label_v0, label_v1};
 use crate::wire::{python_json, request_id};
-use crate::{Bag, Databag, MapResolver, Object, SecretContent, SecretUri, Value};
+use crate::{Bag, Databag, MapResolver, Object, SecretContent, SecretUri, Shape, Value};
 
 /// The `requested-secrets` the v0 library writes by default since LIBPATCH 49 (§5.1).
 const V0_REQUESTED_SECRETS: [&str; 8] = [
@@ -119,9 +120,42 @@ type ResourceCheck<'a> = Box<dyn Fn(&str) -> Result<(), String> + 'a>;
 /// | a response to a request we never sent (known to the leader only), or with an invalid or repeated id | `Ok`, a warning and a [`Problem`]; the response is ignored |
 /// | a secret URI we own, or one first delivered for another relation, request or group | `Ok`, a warning and a [`Problem`]; the secret is neither read nor relabelled |
 ///
-/// Secret values never reach a databag: the last good answer is the diff memory's plaintext
-/// and URIs, its secrets read again at the revision this unit tracks; which label each secret
-/// URI was first read under is kept in this unit's Juju charm state.
+/// # What a hook reads, and what the unit keeps
+///
+/// A secret is read (`secret-get`) only when its URI is new to this unit, or when a
+/// secret-changed names it ([`Requirer::on_secret_changed`]: its latest revision, tracked with
+/// `--refresh` once its answer decoded). Otherwise the requirer works from what it already
+/// read. Juju keeps a consumer on the revision it tracks until it refreshes (juju
+/// `apiserver/facades/agent/secretsmanager/secrets.go`, `getConsumedRevision`), so that is
+/// what `secret-get` would answer anyway; a new revision reaches the charm with the
+/// secret-changed Juju runs for it, not with a relation-changed that arrives first. A
+/// relation-changed where nothing changed calls 4 hook tools whatever the number of
+/// requests: `relation-get` of the provider's app databag, of ours (how the leader knows the
+/// ids it sent; a non-leader is refused, which tells it that it does not lead) and of our
+/// unit's (the diff memory), and one `state-get`.
+///
+/// What the unit keeps, all in its Juju charm state (`state-get`/`state-set`), never in a
+/// databag:
+///
+/// | key | holds |
+/// |---|---|
+/// | [`BINDINGS_KEY`](super::BINDINGS_KEY) | each secret id and the consumer label it was first read under (trust rules) |
+/// | [`CACHE_PREFIX`](super::CACHE_PREFIX)`<id>` | the content this unit read of that secret, at the revision it tracks |
+///
+/// Secret content in charm state, because that is where this charm already keeps its trust
+/// state, and what Juju offers a charm as private storage: the controller keeps it for this
+/// unit only (no other unit, application or databag sees it), across hooks, restarts and pod
+/// rescheduling, and commits it with the hook's other changes. It is a copy outside Juju's
+/// secret backend: in a model whose secrets live in Vault or in Kubernetes secrets, the
+/// content is now also in the controller's database, as it is with the default internal
+/// backend. A charm that must not hold that copy turns it off with
+/// [`Requirer::with_secret_cache`] (each hook then reads each secret once, at the revision
+/// the unit tracks). The content goes to `state-set` on stdin, never on a command line;
+/// entries stay within Juju's quotas (64 KiB per value, [`CACHE_BUDGET`](super::CACHE_BUDGET)
+/// in all); [`Requirer::forget`] deletes a relation's at relation-broken.
+///
+/// The last good answer of a request is its diff memory entry (plaintext and URIs, §6) with
+/// its secrets as this unit last read them.
 pub struct Requirer<'a, I: Interface> {
     backend: &'a dyn Backend,
     endpoint: String,
@@ -129,6 +163,11 @@ pub struct Requirer<'a, I: Interface> {
     profile: &'static WriterProfile,
     log: Log<'a>,
     check: Option<ResourceCheck<'a>>,
+    /// Whether what this unit read of each secret is kept in its charm state.
+    secret_cache: bool,
+    /// The consumer label a secret-changed named, during the read it runs: the secret wanted
+    /// under it is read again.
+    changed_label: Option<String>,
     interface: PhantomData<fn() -> I>,
 }
 
@@ -143,8 +182,19 @@ impl<'a, I: Interface> Requirer<'a, I> {
             profile: I::DEFAULT_PROFILE,
             log: stderr_log(),
             check: None,
+            secret_cache: true,
+            changed_label: None,
             interface: PhantomData,
         }
+    }
+
+    /// Whether to keep what this unit read of each secret in its Juju charm state (on by
+    /// default; see [`Requirer`] for where and why). Off, every read reads each secret again
+    /// at the revision the unit tracks (one `secret-get` per secret per hook), and what was
+    /// kept is deleted at the next read that needs a secret.
+    pub fn with_secret_cache(mut self, enabled: bool) -> Self {
+        self.secret_cache = enabled;
+        self
     }
 
     /// Checks every resource with `check` before asking for it; an error names the resource
@@ -360,10 +410,21 @@ impl<'a, I: Interface> Requirer<'a, I> {
     /// | a secret URI this application owns, or one bound to another relation, request or group | `Ok`: a warning, a [`Problem`]; not read, not relabelled; the request keeps its last good answer |
     ///
     /// The last good answer of a request is its entry of the diff memory (plaintext and secret
-    /// URIs only) with its secrets read again at the revision this unit tracks: a secret's new
-    /// revision is tracked (`--refresh`) only once its content decoded. The diff memory keeps
-    /// a request's entry until a good answer replaces it.
+    /// URIs only) with its secrets as this unit last read them (see [`Requirer`]: a secret is
+    /// read only when its URI is new or a secret-changed names it, and a new revision is
+    /// tracked with `--refresh` only once its content decoded). The diff memory keeps a
+    /// request's entry until a good answer replaces it.
     pub fn read(&mut self, relation: &RelationId) -> Result<Answers<I>, FlowError> {
+        let mut trust = Trust::new(self.secret_cache);
+        self.read_with(relation, &mut trust)
+    }
+
+    /// [`Requirer::read`] with the trust state of this hook.
+    fn read_with(
+        &mut self,
+        relation: &RelationId,
+        trust: &mut Trust,
+    ) -> Result<Answers<I>, FlowError> {
         let context = format!("relation {relation}");
         let provider = self
             .backend
@@ -427,23 +488,21 @@ impl<'a, I: Interface> Requirer<'a, I> {
                 Object::new()
             }
         };
-        let mut trust = Trust::default();
         let remembered = match self.version {
-            WireVersion::V1 => self.read_v1(
-                relation,
-                &provider,
-                memory.clone(),
-                &mut answers,
-                &mut trust,
-            )?,
-            WireVersion::V0 => self.read_v0(
-                relation,
-                &provider,
-                memory.clone(),
-                &mut answers,
-                &mut trust,
-            )?,
+            WireVersion::V1 => {
+                self.read_v1(relation, &provider, memory.clone(), &mut answers, trust)?
+            }
+            WireVersion::V0 => {
+                self.read_v0(relation, &provider, memory.clone(), &mut answers, trust)?
+            }
         };
+        // What was kept of a secret that neither the provider's answers nor our last good
+        // ones (the diff memory about to be written, else the one we have) name any more
+        // goes: a replaced secret, a request gone.
+        let mut live = secret_ids_in_bag(&provider);
+        let last_good = remembered.as_ref().unwrap_or(&memory);
+        secret_ids_in(&Value::Object(last_good.clone()), &mut live);
+        trust.forget_unused(&self.endpoint, relation.number(), &live);
         trust.save(self.backend, &context)?;
         let Some(mut remembered) = remembered else {
             return Ok(answers);
@@ -507,19 +566,21 @@ impl<'a, I: Interface> Requirer<'a, I> {
     /// read its application's databag) and get `None`.
     fn sent_ids(&mut self, relation: &RelationId) -> Result<Option<BTreeSet<String>>, FlowError> {
         let context = format!("relation {relation}");
-        let leader = self
-            .backend
-            .is_leader()
-            .map_err(|error| FlowError::juju(format!("{context}: checking leadership"), error))?;
-        if !leader {
-            return Ok(None);
-        }
-        let local = self
-            .backend
-            .read(relation, &BagOf::LocalApp)
-            .map_err(|error| {
-                FlowError::juju(format!("{context}: reading our app databag"), error)
-            })?;
+        // One call tells both whether this unit leads and what it sent: Juju answers a
+        // non-leader's `relation-get --app` of its own application "permission denied" (juju
+        // `worker/uniter/runner/jujuc/relation-get.go` sends it to the controller, whose
+        // `readLocalApplicationSettings` in `apiserver/facades/agent/uniter/uniter.go`
+        // returns ErrPerm to anyone but the leader), where `is-leader` first took two.
+        let local = match self.backend.read(relation, &BagOf::LocalApp) {
+            Ok(local) => local,
+            Err(error) if error.kind() == ErrorKind::PermissionDenied => return Ok(None),
+            Err(error) => {
+                return Err(FlowError::juju(
+                    format!("{context}: reading our app databag"),
+                    error,
+                ));
+            }
+        };
         let Some(text) = local.get("requests") else {
             return Ok(Some(BTreeSet::new()));
         };
@@ -714,13 +775,13 @@ impl<'a, I: Interface> Requirer<'a, I> {
         let wanted = secret_uris(&I::Response::shape(), &response);
         let label = |group: &str| label_v1(&self.endpoint, number, id, group);
         let wanted = labelled(wanted, label);
-        let mut resolver = match self.resolve(&wanted, fetch, trust, at)? {
-            Ok(resolver) => resolver,
+        let mut resolved = match self.resolve(&wanted, fetch, trust, at)? {
+            Ok(resolved) => resolved,
             Err(message) => return Ok(Err(message)),
         };
         let joined = typed::<I::ProviderV1>(plain)
             .and_then(|plain| plain.to_bag())
-            .and_then(|bag| I::ProviderV1::join(&bag, &mut resolver))
+            .and_then(|bag| I::ProviderV1::join(&bag, &mut resolved.resolver))
             .map(|joined| list_at(&object_of(&joined), "requests"))
             .and_then(|list| {
                 let first = list.into_iter().next().unwrap_or_default();
@@ -730,10 +791,36 @@ impl<'a, I: Interface> Requirer<'a, I> {
             Ok(joined) => joined,
             Err(error) => return Ok(Err(undecodable(&error))),
         };
-        if fetch == Fetch::Peek {
-            self.track(wanted.iter().map(|(_, uri, _)| uri), at)?;
-        }
+        self.settle(resolved, trust, at)?;
         Ok(Ok((response, joined)))
+    }
+
+    /// After an answer decoded: tracks the latest revision of the secrets read with `--peek`
+    /// (`secret-get --refresh`) and keeps what was read for the next hooks.
+    fn settle(
+        &mut self,
+        mut resolved: Resolved,
+        trust: &mut Trust,
+        at: &str,
+    ) -> Result<(), FlowError> {
+        self.track(resolved.peeked.iter(), at)?;
+        let mut unkept = 0;
+        for (uri, content) in &mut resolved.read {
+            if !trust.remember(uri, content) {
+                unkept += 1;
+            }
+            wipe(content);
+        }
+        if unkept > 0 && self.secret_cache {
+            self.log(
+                Level::Debug,
+                &format!(
+                    "{at}: {unkept} secret(s) not kept in our charm state (over Juju's 64 KiB \
+                     per value or our {CACHE_BUDGET}-byte budget); read again next time"
+                ),
+            );
+        }
+        Ok(())
     }
 
     /// Tracks the latest revision of secrets whose content decoded (`secret-get --refresh`).
@@ -826,26 +913,76 @@ impl<'a, I: Interface> Requirer<'a, I> {
         let number = u64::from(relation.number());
         let wanted = secret_uris(&I::ProviderV0::shape(), &plain);
         let wanted = labelled(wanted, |group| label_v0(&self.endpoint, number, group));
-        let mut resolver = match self.resolve(&wanted, fetch, trust, at)? {
-            Ok(resolver) => resolver,
+        let mut resolved = match self.resolve(&wanted, fetch, trust, at)? {
+            Ok(resolved) => resolved,
             Err(message) => return Ok(Err(message)),
         };
-        let response = I::ProviderV0::join(bag, &mut resolver)
+        let response = I::ProviderV0::join(bag, &mut resolved.resolver)
             .and_then(|joined| typed::<I::Response>(v0_response::<I>(object_of(&joined))));
         let response = match response {
             Ok(response) => response,
             Err(error) => return Ok(Err(undecodable(&error))),
         };
-        if fetch == Fetch::Peek {
-            self.track(wanted.iter().map(|(_, uri, _)| uri), at)?;
-        }
+        self.settle(resolved, trust, at)?;
         Ok(Ok((plain, response)))
     }
 
+    /// relation-broken: forgets what this unit kept in its charm state of the relation's
+    /// secrets (their content, see [`Requirer`]); returns how many. The bindings stay, so that
+    /// no other relation can ever deliver those URIs. A `state-get`, then a `state-delete` per
+    /// secret.
+    pub fn forget(&mut self, relation: &RelationId) -> Result<usize, FlowError> {
+        let context = format!("relation {relation}");
+        let mut trust = Trust::new(self.secret_cache);
+        let (response, flat) = (I::Response::shape(), I::ProviderV0::shape());
+        let endpoint = self.endpoint.clone();
+        trust.bindings(self.backend, &endpoint, [&response, &flat], &mut self.log)?;
+        let forgotten = trust.forget_unused(&endpoint, relation.number(), &BTreeSet::new());
+        trust.save(self.backend, &context)?;
+        if forgotten > 0 {
+            self.log(
+                Level::Info,
+                &format!("{context}: forgot what we kept of {forgotten} secret(s)"),
+            );
+        }
+        Ok(forgotten)
+    }
+
+    /// secret-changed, for a charm that has the secret's URI too (`JUJU_SECRET_ID`, see
+    /// [`Event::SecretChanged`](crate::juju::Event::SecretChanged)): as
+    /// [`Requirer::on_secret_changed`], and when the secret has no consumer label (a secret
+    /// that replaced a request's earlier one is read by URI alone: Juju keeps the label on the
+    /// old one, §11.4), the label this unit bound it to says which relation and request it
+    /// belongs to. Prefer this one: without it, such a secret's new revisions would reach
+    /// the charm only if the provider replaced it again.
+    pub fn on_secret_changed_for(
+        &mut self,
+        secret: &SecretUri,
+        label: Option<&str>,
+    ) -> Result<Option<Answers<I>>, FlowError> {
+        if label.and_then(SecretLabel::parse).is_some() {
+            return self.on_secret_changed(label);
+        }
+        let mut trust = Trust::new(self.secret_cache);
+        let (response, flat) = (I::Response::shape(), I::ProviderV0::shape());
+        let endpoint = self.endpoint.clone();
+        let bindings =
+            trust.bindings(self.backend, &endpoint, [&response, &flat], &mut self.log)?;
+        let Some(bound) = bindings.get(secret.id()).cloned() else {
+            self.log(
+                Level::Debug,
+                &format!("secret-changed for {secret}: not a secret this unit read"),
+            );
+            return Ok(None);
+        };
+        self.on_secret_changed(Some(&bound))
+    }
+
     /// secret-changed: when the secret is one this requirer consumes (its label names our
-    /// endpoint and a live relation), reads that relation again, tracking the new revision,
-    /// and reports `authentication_updated` for the request it belongs to, as the reference
-    /// does. `None` for anything else (an owned secret, a label of another endpoint).
+    /// endpoint and a live relation), reads that relation again, reading that secret's latest
+    /// revision (every other secret as this unit already read it) and tracking it, and reports
+    /// `authentication_updated` for the request it belongs to, as the reference does. `None`
+    /// for anything else (an owned secret, a label of another endpoint).
     ///
     /// Fails only as [`Requirer::read`] does (a hook tool failing); a new revision whose
     /// content does not decode is reported in [`Answers::problems`], not tracked, and gets no
@@ -880,7 +1017,10 @@ impl<'a, I: Interface> Requirer<'a, I> {
             );
             return Ok(None);
         };
-        let mut answers = self.read(&relation)?;
+        self.changed_label = label.map(str::to_owned);
+        let answers = self.read(&relation);
+        self.changed_label = None;
+        let mut answers = answers?;
         let request_id = parsed.request_id.clone();
         let wanted = request_id.as_deref().unwrap_or_default();
         let known = answers.response(wanted).is_some();
@@ -922,30 +1062,46 @@ impl<'a, I: Interface> Requirer<'a, I> {
         Ok(Some(answers))
     }
 
-    /// Reads every secret of one answer (`(group, uri, consumer label)`) into a resolver;
-    /// the first secret that cannot be trusted or read is the answer's problem.
+    /// Every secret of one answer (`(group, uri, consumer label)`) in a resolver: what this
+    /// unit already read of it, else read now; the first secret that cannot be trusted or
+    /// read is the answer's problem.
     fn resolve(
         &mut self,
         wanted: &[(String, SecretUri, String)],
         fetch: Fetch,
         trust: &mut Trust,
         at: &str,
-    ) -> Result<Result<MapResolver, String>, FlowError> {
-        let mut resolver = MapResolver::new();
+    ) -> Result<Result<Resolved, String>, FlowError> {
+        let mut resolved = Resolved {
+            resolver: MapResolver::new(),
+            read: Vec::new(),
+            peeked: Vec::new(),
+        };
         for (group, uri, label) in wanted {
             let at = format!("{at}, secret `{group}`");
             match self.consume(uri, label, fetch, trust, &at)? {
-                Ok(content) => {
-                    resolver.insert(uri, content);
+                Ok((content, got)) => {
+                    if got != Got::Kept {
+                        resolved.read.push((uri.clone(), content.clone()));
+                    }
+                    if got == Got::Peeked {
+                        resolved.peeked.push(uri.clone());
+                    }
+                    resolved.resolver.insert(uri, content);
                 }
                 Err(message) => return Ok(Err(format!("secret `{group}`: {message}"))),
             }
         }
-        Ok(Ok(resolver))
+        Ok(Ok(resolved))
     }
 
-    /// Reads a secret the provider names, attaching the reference's consumer label, at the
-    /// revision `fetch` says: `Ok(Err(why))` when the provider had no business naming it.
+    /// The content of a secret the provider names: what this unit already read of it under
+    /// `label` (no hook tool), else read now, attaching the reference's consumer label.
+    /// `Ok(Err(why))` when the provider had no business naming it.
+    ///
+    /// Read now: a URI not read before (at the revision the unit tracks, which Juju sets to
+    /// the latest at a consumer's first read), and, when `fetch` is [`Fetch::Peek`], the one
+    /// a secret-changed names (its latest revision; tracked once its answer decoded).
     ///
     /// Refused, unread and never relabelled (see the `trust` module): a secret this
     /// application owns; a URI bound to another label (another relation, request or group).
@@ -959,16 +1115,24 @@ impl<'a, I: Interface> Requirer<'a, I> {
         fetch: Fetch,
         trust: &mut Trust,
         context: &str,
-    ) -> Result<Result<SecretContent, String>, FlowError> {
+    ) -> Result<Result<(SecretContent, Got), String>, FlowError> {
+        let (response, flat) = (I::Response::shape(), I::ProviderV0::shape());
+        let endpoint = self.endpoint.clone();
+        let shapes: [&Shape; 2] = [&response, &flat];
+        trust.bindings(self.backend, &endpoint, shapes, &mut self.log)?;
+        let changed = fetch == Fetch::Peek && self.changed_label.as_deref() == Some(label);
+        // Kept content was read as a consumer under this very label: not owned, bound here.
+        if !changed && let Some(content) = trust.cached(uri, label) {
+            return Ok(Ok((content.clone(), Got::Kept)));
+        }
         if trust.owns(self.backend, uri, context)? {
             return Ok(Err(format!(
                 "{uri} is a secret this application owns; not read, not relabelled"
             )));
         }
-        let (response, flat) = (I::Response::shape(), I::ProviderV0::shape());
-        let endpoint = self.endpoint.clone();
+        let fetch = if changed { Fetch::Peek } else { Fetch::Tracked };
         let log = &mut self.log;
-        let bindings = trust.bindings(self.backend, &endpoint, [&response, &flat], log)?;
+        let bindings = trust.bindings(self.backend, &endpoint, shapes, log)?;
         if let Some(bound) = bindings.get(uri.id()).filter(|bound| *bound != label) {
             return Ok(Err(format!(
                 "{uri} was delivered as {bound}, not as {label}: a secret belongs to the \
@@ -1023,8 +1187,73 @@ impl<'a, I: Interface> Requirer<'a, I> {
             }
         };
         trust.bind(uri, label);
-        Ok(Ok(content))
+        let got = if changed { Got::Peeked } else { Got::Read };
+        Ok(Ok((content, got)))
     }
+}
+
+/// Where a secret's content came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Got {
+    /// What this unit kept of it: no hook tool.
+    Kept,
+    /// Read at the revision this unit tracks.
+    Read,
+    /// Read at the latest revision (`--peek`), to track once its answer decoded.
+    Peeked,
+}
+
+/// The secrets of one answer: a resolver for its join, what was read now (to keep once the
+/// answer decoded) and what of it was peeked (to track then).
+struct Resolved {
+    resolver: MapResolver,
+    read: Vec<(SecretUri, SecretContent)>,
+    peeked: Vec<SecretUri>,
+}
+
+impl Drop for Resolved {
+    fn drop(&mut self) {
+        for (_, content) in &mut self.read {
+            wipe(content);
+        }
+    }
+}
+
+/// The ids of the well-formed secret URIs under `secret-…` keys anywhere in `value`.
+fn secret_ids_in(value: &Value, ids: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(object) => {
+            for (key, value) in object {
+                if key.starts_with("secret-")
+                    && let Some(uri) = value.as_str().and_then(|t| SecretUri::parse(t).ok())
+                {
+                    ids.insert(uri.id().to_owned());
+                }
+                secret_ids_in(value, ids);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| secret_ids_in(item, ids)),
+        _ => {}
+    }
+}
+
+/// The ids of the secret URIs a provider's databag names: flat `secret-…` keys (v0) and those
+/// of the responses in `requests` (v1).
+fn secret_ids_in_bag(bag: &Bag) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    let flat: Object = bag
+        .iter()
+        .filter(|(key, _)| key.starts_with("secret-"))
+        .map(|(key, value)| (key.clone(), Value::String(value.clone())))
+        .collect();
+    secret_ids_in(&Value::Object(flat), &mut ids);
+    if let Some(Ok(requests)) = bag
+        .get("requests")
+        .map(|t| serde_json::from_str::<Value>(t))
+    {
+        secret_ids_in(&requests, &mut ids);
+    }
+    ids
 }
 
 /// Why a provider's answer does not decode, bounded (a decoding error may quote peer text).

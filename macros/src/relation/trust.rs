@@ -22,29 +22,96 @@
 //! - A provider replacing the secret of a request (a new URI under the same label) is
 //!   legitimate: the new URI is read by URI alone, since Juju keeps the label on the old one,
 //!   and only when the old one is bound to that same label.
+//!
+//! The bindings and the secret cache (`cache` module) come from one `state-get` of the whole
+//! charm state, loaded when a read first needs a secret, and go back in one `state-set` when
+//! they changed.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use zeroize::Zeroize;
+
+use super::cache::{SecretCache, wipe};
 use super::interface::{bounded, text_at};
 use super::{FlowError, Level};
-use crate::juju::{Backend, BagOf};
-use crate::secret::{label_v0, label_v1};
-use crate::{Object, SecretUri, Shape, Value};
+use crate::juju::{Backend, BagOf, BagUpdate};
+use crate::secret::{SecretLabel, label_v0, label_v1};
+use crate::{Object, SecretContent, SecretUri, Shape, Value};
 
 /// The key of this unit's Juju charm state that holds the bindings: a JSON object from secret
 /// id (the 20-character xid of its URI) to the consumer label it was first read under.
 pub const BINDINGS_KEY: &str = "databag-requirer-secret-bindings";
 
-/// The trust state of one read: which secrets this application owns, and the bindings.
-/// Loaded lazily (a read that names no secret calls no extra hook tool) and saved once.
+/// The trust state of one read: which secrets this application owns, the bindings, and what
+/// the unit already read of each secret. Loaded lazily (a read that names no secret calls no
+/// extra hook tool) and saved once.
 #[derive(Default)]
 pub(crate) struct Trust {
     owned: Option<BTreeSet<String>>,
     bindings: Option<BTreeMap<String, String>>,
     changed: bool,
+    cache: SecretCache,
+    /// Whether to keep secret content in charm state (`Requirer::with_secret_cache`).
+    caching: bool,
 }
 
 impl Trust {
+    /// A trust state to load on first use, keeping secret content in charm state when
+    /// `caching`.
+    pub(crate) fn new(caching: bool) -> Self {
+        Trust {
+            caching,
+            ..Trust::default()
+        }
+    }
+
+    /// What this unit last read of `uri`, when it was read under `label` and kept. Only after
+    /// [`Trust::bindings`] loaded the state.
+    pub(crate) fn cached(&self, uri: &SecretUri, label: &str) -> Option<&SecretContent> {
+        let bound = self.bindings.as_ref()?.get(uri.id())?;
+        (bound == label).then(|| self.cache.get(uri.id()))?
+    }
+
+    /// Keeps what this unit read of `uri` (its content decoded in an answer), for the next
+    /// hooks; `false` when it could not be kept (see [`SecretCache::put`]).
+    pub(crate) fn remember(&mut self, uri: &SecretUri, content: &SecretContent) -> bool {
+        self.cache.put(uri.id(), content)
+    }
+
+    /// Forgets what this unit kept of the secrets of `relation` (of `endpoint`) that `live`
+    /// (secret ids) does not name, and of any secret bound to no label; returns how many.
+    /// Nothing when the state was not loaded.
+    pub(crate) fn forget_unused(
+        &mut self,
+        endpoint: &str,
+        relation: u32,
+        live: &BTreeSet<String>,
+    ) -> usize {
+        let Some(bindings) = self.bindings.as_ref() else {
+            return 0;
+        };
+        let stale: Vec<String> = self
+            .cache
+            .ids()
+            .filter(
+                |id| match bindings.get(*id).map(|l| SecretLabel::parse(l)) {
+                    None => true,
+                    Some(Some(label)) => {
+                        label.endpoint == endpoint
+                            && label.relation_id == u64::from(relation)
+                            && !live.contains(*id)
+                    }
+                    Some(None) => false,
+                },
+            )
+            .cloned()
+            .collect();
+        for id in &stale {
+            self.cache.remove(id);
+        }
+        stale.len()
+    }
+
     /// Whether this application (or this unit) owns the secret, as `secret-ids` tells.
     pub(crate) fn owns(
         &mut self,
@@ -73,7 +140,15 @@ impl Trust {
         log: &mut dyn FnMut(Level, &str),
     ) -> Result<&mut BTreeMap<String, String>, FlowError> {
         if self.bindings.is_none() {
-            let loaded = load(backend, log)?;
+            let mut state = backend
+                .state_get_all()
+                .map_err(|error| FlowError::juju("reading our charm state", error))?;
+            self.cache = SecretCache::load(&state, self.caching);
+            let loaded = parse_bindings(state.get(BINDINGS_KEY), log);
+            // The state holds the secret contents kept: wiped once parsed.
+            for value in state.values_mut() {
+                value.zeroize();
+            }
             let bindings = match loaded {
                 Some(bindings) => bindings,
                 None => {
@@ -96,52 +171,68 @@ impl Trust {
         }
     }
 
-    /// Writes the bindings back when they changed.
+    /// Writes the bindings and the secret cache back, in one `state-set` (plus a
+    /// `state-delete` per secret forgotten), when they changed.
     pub(crate) fn save(&self, backend: &dyn Backend, context: &str) -> Result<(), FlowError> {
-        let Some(bindings) = self.bindings.as_ref().filter(|_| self.changed) else {
+        if self.bindings.is_none() {
             return Ok(());
-        };
-        let object: Object = bindings
-            .iter()
-            .map(|(id, label)| (id.clone(), Value::String(label.clone())))
-            .collect();
-        let text = crate::wire::python_json(&Value::Object(object));
-        backend
-            .state_set(BINDINGS_KEY, Some(&text))
-            .map_err(|error| {
-                FlowError::juju(format!("{context}: remembering secret bindings"), error)
-            })
+        }
+        let mut update = self.cache.update();
+        if let Some(bindings) = self.bindings.as_ref().filter(|_| self.changed) {
+            let object: Object = bindings
+                .iter()
+                .map(|(id, label)| (id.clone(), Value::String(label.clone())))
+                .collect();
+            let text = crate::wire::python_json(&Value::Object(object));
+            update.insert(BINDINGS_KEY.to_owned(), Some(text));
+        }
+        if update.is_empty() {
+            return Ok(());
+        }
+        let saved = backend.state_update(&update);
+        wipe_update(&mut update);
+        saved.map_err(|error| {
+            FlowError::juju(
+                format!("{context}: remembering secret bindings and contents"),
+                error,
+            )
+        })
     }
 }
 
-/// The stored bindings; `None` when there are none yet (or they are unreadable).
-fn load(
-    backend: &dyn Backend,
+/// Zeroes the values of a charm state update (it holds secret contents).
+fn wipe_update(update: &mut BagUpdate) {
+    let mut values: SecretContent = std::mem::take(update)
+        .into_iter()
+        .filter_map(|(key, value)| Some((key, value?)))
+        .collect();
+    wipe(&mut values);
+}
+
+/// The stored bindings (`text`, the value of [`BINDINGS_KEY`]); `None` when there are none yet
+/// (or they are unreadable).
+fn parse_bindings(
+    text: Option<&String>,
     log: &mut dyn FnMut(Level, &str),
-) -> Result<Option<BTreeMap<String, String>>, FlowError> {
-    let text = backend
-        .state_get(BINDINGS_KEY)
-        .map_err(|error| FlowError::juju("reading our secret bindings", error))?;
-    let Some(text) = text else {
-        return Ok(None);
-    };
-    match serde_json::from_str::<Value>(&text) {
-        Ok(Value::Object(object)) => Ok(Some(
+) -> Option<BTreeMap<String, String>> {
+    let text = text.filter(|text| !text.is_empty())?;
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(object)) => Some(
             object
                 .into_iter()
                 .filter_map(|(id, label)| Some((id, label.as_str()?.to_owned())))
                 .collect(),
-        )),
+        ),
         _ => {
             log(
                 Level::Warning,
                 &format!(
                     "our secret bindings ({BINDINGS_KEY}) are unreadable (\"{}\"); rebuilding \
                      them from our diff memories",
-                    bounded(&text, 64, true)
+                    bounded(text, 64, true)
                 ),
             );
-            Ok(None)
+            None
         }
     }
 }

@@ -84,7 +84,7 @@ fn run(tool: &str, args: &[String]) -> Result<String, Refusal> {
     let unit = env("JUJU_UNIT_NAME").ok_or_else(|| fail("JUJU_UNIT_NAME is not set"))?;
     let io = |error: std::io::Error| fail(format!("juju_emu: {error}"));
     // Read stdin before taking the lock: a writer feeding us must not wait on another hook.
-    let stdin = if tool == "relation-set" && reads_stdin(args) {
+    let stdin = if (tool == "relation-set" || tool == "state-set") && reads_stdin(args) {
         let mut text = String::new();
         std::io::stdin().read_to_string(&mut text).map_err(io)?;
         Some(text)
@@ -500,25 +500,54 @@ fn dispatch(
         "state-get" => {
             // juju/juju worker/uniter/runner/jujuc/state-get.go: a missing key prints the
             // empty value (without --strict).
+            // No key, or `-`: every key and value; `null` when there are none (Go encodes
+            // the nil map `GetCharmState` returns then).
             let args = parse(raw, &["format"], &[])?;
             check_format(&args)?;
-            let [key] = args.positional.as_slice() else {
-                return Err(usage(
-                    "expected one key (the emulator reads no whole state)",
-                ));
-            };
-            let value = state.state_get(unit, key)?.unwrap_or_default();
-            Ok(json_out(&json!(value)))
+            match args.positional.as_slice() {
+                [] => {
+                    let all = state.state_get_all(unit)?;
+                    if all.is_empty() {
+                        return Ok(json_out(&Value::Null));
+                    }
+                    Ok(json_out(&json!(all)))
+                }
+                [key] if key == "-" => Ok(json_out(&json!(state.state_get_all(unit)?))),
+                [key] => {
+                    let value = state.state_get(unit, key)?.unwrap_or_default();
+                    Ok(json_out(&json!(value)))
+                }
+                _ => Err(usage("expected at most one key")),
+            }
         }
         "state-set" => {
-            // state-set.go: `key=value` pairs.
-            let args = parse(raw, &[], &[])?;
+            // state-set.go: a `--file` YAML map of strings (`-`: stdin; the emulator reads
+            // JSON, which is YAML), then `key=value` pairs overriding it; each entry set as
+            // it comes, and a refused one fails the call (the hook fails, nothing is kept).
+            let args = parse(raw, &["file"], &[])?;
+            let mut pairs: BTreeMap<String, String> = BTreeMap::new();
+            if let Some(file) = args.value("file") {
+                let text = if file == "-" {
+                    stdin.unwrap_or_default().to_owned()
+                } else {
+                    std::fs::read_to_string(file)
+                        .map_err(|error| fail(format!("reading state file: {error}")))?
+                };
+                pairs = serde_json::from_str(&text).map_err(|error| {
+                    fail(format!("cannot parse state (juju_emu reads JSON): {error}"))
+                })?;
+            }
             for pair in &args.positional {
                 let Some((key, value)) = pair.split_once('=') else {
                     return Err(usage(format!("expected \"key=value\", got {pair:?}")));
                 };
-                state.state_set(unit, key, Some(value))?;
+                pairs.insert(key.to_owned(), value.to_owned());
             }
+            let mut next = state.clone();
+            for (key, value) in &pairs {
+                next.state_set(unit, key, Some(value))?;
+            }
+            *state = next;
             Ok(String::new())
         }
         "state-delete" => {

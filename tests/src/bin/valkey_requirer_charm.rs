@@ -55,27 +55,33 @@ fn run() -> Result<(), String> {
                 requirer
                     .request(&relation, &prefixes)
                     .map_err(|error| error.to_string())?;
-                None
+                Some(load(&charm_dir)?.values().map(BTreeMap::len).sum())
             }
             RelationHook::Changed => {
                 let answers = requirer
                     .read(&relation)
                     .map_err(|error| error.to_string())?;
-                Some(save_answers(&tools, &charm_dir, &answers)?)
+                save_answers(&tools, &charm_dir, &answers)?
             }
-            RelationHook::Broken => Some(forget(&charm_dir, &relation)?),
+            RelationHook::Broken => {
+                requirer
+                    .forget(&relation)
+                    .map_err(|error| error.to_string())?;
+                Some(forget(&charm_dir, &relation)?)
+            }
             RelationHook::Joined | RelationHook::Departed => {
                 log(Level::Debug, &format!("{relation} {hook:?}: nothing to do"));
                 None
             }
         },
-        Event::SecretChanged { label, .. } => {
+        Event::SecretChanged { secret, label } => {
             let answers = requirer
-                .on_secret_changed(label.as_deref())
+                .on_secret_changed_for(&secret, label.as_deref())
                 .map_err(|error| error.to_string())?;
-            answers
-                .map(|answers| save_answers(&tools, &charm_dir, &answers))
-                .transpose()?
+            match answers {
+                Some(answers) => save_answers(&tools, &charm_dir, &answers)?,
+                None => None,
+            }
         }
         other => {
             log(Level::Debug, &format!("{other:?}: nothing to do"));
@@ -157,9 +163,15 @@ fn store(dir: &Path, connections: &Connections) -> Result<(), String> {
 }
 
 /// The workload's view of every resolved response of a relation; how many connections the
-/// charm now has, over all relations.
-fn save_answers(tools: &dyn Backend, dir: &Path, answers: &Answers) -> Result<usize, String> {
+/// charm now has, over all relations, or `None` when nothing changed (no file write, no log
+/// line, no status: a quiet hook stays cheap).
+fn save_answers(
+    tools: &dyn Backend,
+    dir: &Path,
+    answers: &Answers,
+) -> Result<Option<usize>, String> {
     let mut connections = load(dir)?;
+    let before = connections.clone();
     let entry = connections.entry(answers.relation.to_string()).or_default();
     for response in &answers.responses {
         let (Some(username), Some(password)) = (&response.username, &response.password) else {
@@ -186,6 +198,10 @@ fn save_answers(tools: &dyn Backend, dir: &Path, answers: &Answers) -> Result<us
             }),
         );
     }
+    if connections == before && answers.events.is_empty() && answers.problems.is_empty() {
+        return Ok(None);
+    }
+    let entry = connections.entry(answers.relation.to_string()).or_default();
     let events: Vec<String> = answers
         .events
         .iter()
@@ -203,7 +219,7 @@ fn save_answers(tools: &dyn Backend, dir: &Path, answers: &Answers) -> Result<us
         .log(Level::Info, &line)
         .map_err(|error| error.to_string())?;
     store(dir, &connections)?;
-    Ok(connections.values().map(BTreeMap::len).sum())
+    Ok(Some(connections.values().map(BTreeMap::len).sum()))
 }
 
 fn forget(dir: &Path, relation: &RelationId) -> Result<usize, String> {
