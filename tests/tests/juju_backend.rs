@@ -525,7 +525,7 @@ fn unit_state_is_per_unit(world: &dyn World) {
     );
     // Juju's per-entry quota (juju core/quota, `CheckTupleSize`): a value over 64 KiB is
     // refused, and nothing of the call is kept.
-    let big = "x".repeat(databag::juju::state::MAX_STATE_VALUE + 1);
+    let big = "x".repeat(databag::juju::MAX_STATE_VALUE + 1);
     let error = leader
         .state_update(&update(&[("d", Some("4")), ("e", Some(big.as_str()))]))
         .expect_err("over quota");

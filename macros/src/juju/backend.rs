@@ -124,6 +124,12 @@ pub trait Backend {
     fn config(&self) -> Result<Map<String, Value>, Error>;
 }
 
+/// The longest charm state key Juju stores (`quota.MaxCharmStateKeySize`).
+pub const MAX_STATE_KEY: usize = 256;
+
+/// The longest charm state value Juju stores (`quota.MaxCharmStateValueSize`, 64 KiB).
+pub const MAX_STATE_VALUE: usize = 65536;
+
 /// A unit's charm state as `state-get` prints it whole: key to value.
 pub type CharmState = BTreeMap<String, String>;
 

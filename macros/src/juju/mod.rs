@@ -49,8 +49,8 @@ pub mod state;
 mod status;
 
 pub use backend::{
-    Backend, BagOf, BagUpdate, CharmState, Fetch, RelationId, SecretInfo, SecretOwner, SecretRef,
-    apply, check_secret_content, diff,
+    Backend, BagOf, BagUpdate, CharmState, Fetch, MAX_STATE_KEY, MAX_STATE_VALUE, RelationId,
+    SecretInfo, SecretOwner, SecretRef, apply, check_secret_content, diff,
 };
 pub use env::HookContext;
 pub use error::{Error, ErrorKind, ToolFailure};

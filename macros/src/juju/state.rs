@@ -171,11 +171,7 @@ fn not_leader() -> Refusal {
     Refusal::new("this unit is not the leader")
 }
 
-/// The longest charm state key Juju stores (`quota.MaxCharmStateKeySize`).
-pub const MAX_STATE_KEY: usize = 256;
-
-/// The longest charm state value Juju stores (`quota.MaxCharmStateValueSize`, 64 KiB).
-pub const MAX_STATE_VALUE: usize = 65536;
+use super::backend::{MAX_STATE_KEY, MAX_STATE_VALUE};
 
 /// The bare ID of `secret:ID`, `secret://MODEL/ID` or `ID`.
 pub fn secret_id(uri: &str) -> &str {

@@ -24,8 +24,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use zeroize::Zeroize;
 
 use crate::SecretContent;
-use crate::juju::state::{MAX_STATE_KEY, MAX_STATE_VALUE};
 use crate::juju::{BagUpdate, CharmState};
+use crate::juju::{MAX_STATE_KEY, MAX_STATE_VALUE};
 
 /// The prefix of the charm state keys that hold what the requirer read of each secret; the
 /// secret's id (the 20-character xid of its URI) follows.

@@ -39,9 +39,24 @@ pub fn handle(backend: &dyn Backend, event: &Event) -> Result<(), String> {
                     None => WorkloadStatus::Waiting("waiting for a Valkey user".to_owned()),
                 }
             }
-            RelationHook::Broken => WorkloadStatus::Blocked("add a relation to Valkey".to_owned()),
+            RelationHook::Broken => {
+                requirer.forget(relation).map_err(|error| error.to_string())?;
+                WorkloadStatus::Blocked("add a relation to Valkey".to_owned())
+            }
             RelationHook::Joined | RelationHook::Departed => return Ok(()),
         },
+        // A new revision of a user or TLS secret (rotated password, renewed CA).
+        Event::SecretChanged { secret, label } => {
+            let answers = requirer
+                .on_secret_changed_for(secret, label.as_deref())
+                .map_err(|error| error.to_string())?;
+            match answers {
+                Some(answers) if answers.responses.iter().any(|r| r.password.is_some()) => {
+                    WorkloadStatus::Active("credentials updated".to_owned())
+                }
+                _ => return Ok(()),
+            }
+        }
         _ => return Ok(()),
     };
     backend

@@ -1,7 +1,9 @@
 //! The charm's own tests, with databag's `testing` feature: its logic on the in-memory model
 //! against the Valkey provider flow, and its real binary on the emulated Juju hook tools.
 
-use databag::juju::{Event, Model, RelationHook, RelationId, State, WorkloadStatus};
+use databag::juju::{
+    Backend, Event, Fetch, Model, RelationHook, RelationId, SecretRef, State, WorkloadStatus,
+};
 use databag::testing::{EmuModel, Hook};
 use valkey_client::relation::Provider;
 use valkey_client::valkey::{MemoryUserStore, ServerInfo, ValkeyPolicy};
@@ -52,6 +54,24 @@ fn asks_for_a_user_and_goes_active_when_valkey_answers() {
     assert_eq!(
         model.state().status("app/0"),
         Some(&WorkloadStatus::Active("connected to 10.0.0.1:6379".into()))
+    );
+
+    // The Valkey charm rotates the password: a new revision of the user secret, and Juju
+    // sends secret-changed with the consumer label the requirer gave it.
+    let answer = model.state().app_bag(number, "valkey").cloned().unwrap();
+    let requests: serde_json::Value = serde_json::from_str(&answer["requests"]).unwrap();
+    let uri = databag::SecretUri::parse(requests[0]["secret-user"].as_str().unwrap()).unwrap();
+    let label = model.state().consumer("app/0", uri.as_str()).and_then(|c| c.1);
+    let mut rotated = valkey
+        .secret_get(&SecretRef::uri(uri.clone()), Fetch::Tracked)
+        .unwrap();
+    rotated.insert("password".to_owned(), "rotated".to_owned());
+    valkey.secret_set(&uri, &rotated).unwrap();
+    let changed = Event::SecretChanged { secret: uri, label };
+    cache_charm::handle(&app, &changed).unwrap();
+    assert_eq!(
+        model.state().status("app/0"),
+        Some(&WorkloadStatus::Active("credentials updated".into()))
     );
 }
 
