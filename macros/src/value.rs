@@ -17,8 +17,8 @@ use crate::__private::fast::{
 use crate::error::{Error, ErrorKind, Path};
 use crate::secret::{Secret, SecretResolver, SecretUri};
 use crate::shape::Kind;
-use crate::wire::parse_integer;
 use crate::wire::python::{write_string, write_value};
+use crate::wire::{parse_integer, parse_unsigned};
 
 /// `"true"` / `"false"`, exactly: the only boolean spellings a databag or a secret carries.
 fn parse_bool(text: &str) -> Option<bool> {
@@ -185,6 +185,56 @@ impl WireValue for i64 {
 
     fn from_content(text: &str) -> Option<Self> {
         parse_integer(text)
+    }
+
+    fn resolve_fast(&mut self, _: &mut dyn SecretResolver) -> Result<(), Fallback> {
+        Ok(())
+    }
+
+    fn write_json(&self, out: &mut String, _: &mut Encoder) -> Result<(), Fallback> {
+        self.write_plain(out)
+    }
+
+    fn write_plain(&self, out: &mut String) -> Result<(), Fallback> {
+        use std::fmt::Write;
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{self}");
+        Ok(())
+    }
+}
+
+impl WireValue for u64 {
+    fn kind() -> Kind {
+        Kind::Unsigned
+    }
+
+    fn to_value(&self) -> Option<Value> {
+        Some(Value::from(*self))
+    }
+
+    fn from_value(value: Value, path: &Path) -> Result<Self, Error> {
+        match value.as_u64() {
+            Some(number) => Ok(number),
+            None => Err(Error::wrong_type(
+                path.clone(),
+                "a non-negative integer",
+                describe(&value),
+            )),
+        }
+    }
+
+    const PLAIN: bool = true;
+
+    fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        u64::deserialize(deserializer)
+    }
+
+    fn from_plain(text: &str) -> Option<Self> {
+        parse_unsigned(text)
+    }
+
+    fn from_content(text: &str) -> Option<Self> {
+        parse_unsigned(text)
     }
 
     fn resolve_fast(&mut self, _: &mut dyn SecretResolver) -> Result<(), Fallback> {
