@@ -167,8 +167,9 @@ fn constrain_tag(schema: &mut Map<String, Value>, tag: &str, constraint: Value) 
 /// alternatives) and the rule for undeclared keys: `unknown`, never `false`. The decoder
 /// accepts an undeclared key whether or not the shape keeps it (a `flatten` field keeps it for
 /// the round trip, otherwise it is ignored), because Juju itself writes keys no interface
-/// declares into unit databags (`private-address`, `ingress-address`, `egress-subnets`) and
-/// other libraries share the application databag: the schema accepts what decoding accepts.
+/// declares into unit databags (`private-address`, `ingress-address`, `egress-subnets`, set by
+/// `UniterAPI.EnterScope` in juju/juju `apiserver/facades/agent/uniter/uniter.go`) and other
+/// libraries share the application databag: the schema accepts what decoding accepts.
 fn object(shape: &Shape, properties: Map<String, Value>, unknown: Value) -> Value {
     let mut schema = Map::new();
     schema.insert(

@@ -619,6 +619,29 @@ mod tests {
     }
 
     #[test]
+    fn u64_covers_its_range_and_refuses_the_rest() {
+        assert_eq!(u64::kind(), Kind::Unsigned);
+        assert_eq!(u64::from_value(json!(u64::MAX), &at()), Ok(u64::MAX));
+        assert_eq!(
+            u64::MAX.to_value(),
+            Some(json!(18_446_744_073_709_551_615u64))
+        );
+        assert_eq!(u64::from_plain("18446744073709551615"), Some(u64::MAX));
+        for text in ["-1", "01", "18446744073709551616", "1e3", "", " 1"] {
+            assert_eq!(u64::from_plain(text), None, "{text:?}");
+        }
+        let error = u64::from_value(json!(-1), &at()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "requests[1].k: expected a non-negative integer, found -1"
+        );
+        let error = u64::from_value(json!(2.5), &at()).unwrap_err();
+        assert!(error.to_string().ends_with("found 2.5"), "{error}");
+        // A secret's content text, as for the other integers.
+        assert_eq!(u64::from_content("42"), Some(42));
+    }
+
+    #[test]
     fn wrong_types_name_the_place_and_value() {
         let error = <Vec<String>>::from_value(json!(["a", 3]), &at()).unwrap_err();
         assert_eq!(
