@@ -122,3 +122,45 @@ fn missing_inputs_are_errors() {
         "{error}"
     );
 }
+
+/// The README's "your own interface in five minutes" shows a spec and, hidden in its Rust
+/// example (`# ` lines, compiled and run as a doctest of `databag-tests`), the bindings for it:
+/// they must be exactly what `generate` writes for that spec.
+#[test]
+fn readme_five_minute_bindings_are_what_generate_writes() {
+    let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+        .expect("read README.md");
+    let section = readme
+        .split("## Your own interface in five minutes")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("the five-minute section");
+    let block = |fence: &str| -> String {
+        let start = section.find(fence).expect("a fenced block") + fence.len();
+        let end = section[start..].find("\n```").expect("a closed block") + start;
+        section[start..end].to_owned()
+    };
+    let spec = block("```yaml\n");
+    let example = block("```rust\n");
+    let hidden: Vec<&str> = example
+        .lines()
+        .filter_map(|line| line.strip_prefix("# ").or((line == "#").then_some("")))
+        .collect();
+    // Drop the `mod greeting {` wrapper and its closing brace, and the trailing `Ok` line.
+    let hidden = &hidden[1..hidden.len() - 2];
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("greeting/v1.yaml");
+    fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
+    fs::write(&path, spec).expect("write the spec");
+    let artifacts = Builder::new()
+        .spec(&path)
+        .generate()
+        .expect("the spec validates");
+    let rust = artifacts
+        .iter()
+        .find(|a| a.path.ends_with("greeting_v1.rs"))
+        .expect("bindings for the spec");
+    let generated: Vec<&str> = rust.contents.lines().collect();
+    assert_eq!(hidden, generated.as_slice());
+}

@@ -22,6 +22,14 @@ use crate::shape::{Kind, Selector, Versions};
 
 /// A Rust type usable as a databag field: how it looks in the JSON form of an object, and which
 /// [`Kind`] the shape records for it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a supported databag field type",
+    label = "unsupported field type",
+    note = "a databag field is one of: `String`, `bool`, `i64`, `u64`, `serde_json::Value`, \
+            `databag::SecretUri`, `Option<T>`, `Vec<T>`, `BTreeMap<String, T>`, a \
+            `#[derive(Databag)]` struct, or `Option<databag::Secret<T>>` in a secret field",
+    note = "for another integer type, use `i64` or `u64` and convert"
+)]
 pub trait WireValue: Sized {
     /// Whether the field may be absent (`Option<T>`).
     const OPTIONAL: bool = false;
@@ -106,6 +114,43 @@ pub trait WireValue: Sized {
         }
     }
 }
+
+/// The types on which `#[databag(json)]` changes the databag form: strings, then written as a
+/// JSON string (`"\"text\""`). Every other type has one form already.
+#[diagnostic::on_unimplemented(
+    message = "`#[databag(json)]` has no effect on a `{Self}` field",
+    label = "remove `json` from this field",
+    note = "lists, maps, `#[derive(Databag)]` structs and `serde_json::Value` are always JSON \
+            text in a databag, and `bool`, integers and `SecretUri` have one plain spelling; \
+            `json` only applies to `String` fields (written as a JSON string)"
+)]
+pub trait JsonText {}
+
+impl JsonText for String {}
+impl JsonText for Option<String> {}
+
+/// Compile-time check behind `#[databag(json)]`.
+pub const fn assert_json_text<T: JsonText>() {}
+
+/// Compile-time check of a field's type, emitted even when the derive reports errors so that
+/// an unsupported type is reported in the same compilation.
+pub const fn assert_wire_value<T: WireValue>() {}
+
+/// Compile-time check of a `#[databag(flatten)]` field's type.
+pub const fn assert_unknown<T: UnknownKeys>() {}
+
+/// The type of a `#[databag(flatten)]` field: [`crate::Unknown`].
+#[diagnostic::on_unimplemented(
+    message = "a `#[databag(flatten)]` field must be a `databag::Unknown`, not `{Self}`",
+    label = "expected `databag::Unknown`",
+    note = "`databag::Unknown` keeps every key no other field declares, as JSON values"
+)]
+pub trait UnknownKeys {}
+
+impl UnknownKeys for crate::Unknown {}
+
+/// Compile-time check of an enum variant's type.
+pub const fn assert_databag<T: crate::Databag>() {}
 
 /// Removes the first present, non-null key among `name` and `aliases` from `object` (all of
 /// them are removed, so aliases never linger as unknown keys) and returns its value.

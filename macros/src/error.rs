@@ -147,7 +147,8 @@ pub enum ErrorKind {
         /// The secret field.
         field: String,
     },
-    /// A secret field has a value and the caller asked for a plaintext databag; use `split`.
+    /// A secret field has a value and the caller asked for a plaintext databag; use
+    /// `to_bag_routed` (or `split`).
     SecretNotRouted {
         /// The secret group.
         group: String,
@@ -242,7 +243,10 @@ impl fmt::Display for ErrorKind {
             ErrorKind::SecretNotRouted { group, field } => write!(
                 f,
                 "`{field}` belongs to secret group `{group}` and cannot be written to a \
-                 plaintext databag; use `split` to route it into a Juju Secret"
+                 plaintext databag; use `to_bag_routed`, which hands the group's content to \
+                 your closure (store it in a Juju Secret, return its URI) and writes the URI \
+                 under the group's `secret-` key (or `split` for the secret content and the \
+                 databag separately)"
             ),
             ErrorKind::Juju(error) => write!(f, "{error}"),
             ErrorKind::Custom(message) => f.write_str(message),

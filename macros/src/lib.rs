@@ -109,6 +109,12 @@ pub type Unknown = serde_json::Map<String, serde_json::Value>;
 ///
 /// Implemented by `#[derive(Databag)]`; the derive supplies [`Databag::shape`] and the two
 /// hidden conversions, everything else is provided from the shape.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not implement `databag::Databag`",
+    label = "not a databag struct",
+    note = "add `#[derive(Databag)]` to the struct: an enum variant of a versioned databag holds \
+            one `#[derive(Databag)]` struct"
+)]
 pub trait Databag: Sized {
     /// The layout of this struct: wire names, kinds, secret groups, docs.
     fn shape() -> Arc<Shape>;

@@ -15,6 +15,9 @@ use crate::wire::python_json;
 /// The pattern of a flat integer value, the spelling the reader accepts.
 const INTEGER_PATTERN: &str = "^-?(0|[1-9][0-9]*)$";
 
+/// The pattern of a flat non-negative integer value (`u64`).
+const UNSIGNED_PATTERN: &str = "^(0|[1-9][0-9]*)$";
+
 /// Schema of a databag following `shape`: every value a string; JSON-encoded values described
 /// with `contentMediaType: application/json` and `contentSchema`.
 pub fn bag_schema(shape: &Shape) -> Value {
@@ -27,12 +30,8 @@ pub fn bag_schema(shape: &Shape) -> Value {
         };
         add_with_aliases(&mut properties, field, schema);
     }
-    let unknown = if shape.keeps_unknown {
-        json!({"type": "string"})
-    } else {
-        Value::Bool(false)
-    };
-    object(shape, properties, unknown)
+    // Undeclared keys are accepted by the decoder, kept or not (see `object`).
+    object(shape, properties, json!({"type": "string"}))
 }
 
 /// Schema of a JSON object following `shape` (inside a JSON-encoded databag value).
@@ -56,7 +55,7 @@ pub fn object_schema(shape: &Shape) -> Value {
         };
         add_with_aliases(&mut properties, field, schema);
     }
-    object(shape, properties, Value::Bool(shape.keeps_unknown))
+    object(shape, properties, Value::Bool(true))
 }
 
 /// Schema of a versioned databag: one alternative per version, discriminated by the tag.
@@ -165,7 +164,12 @@ fn constrain_tag(schema: &mut Map<String, Value>, tag: &str, constraint: Value) 
 }
 
 /// The object schema around `properties`, with `required` (aliased required fields as
-/// alternatives) and the rule for undeclared keys.
+/// alternatives) and the rule for undeclared keys: `unknown`, never `false`. The decoder
+/// accepts an undeclared key whether or not the shape keeps it (a `flatten` field keeps it for
+/// the round trip, otherwise it is ignored), because Juju itself writes keys no interface
+/// declares into unit databags (`private-address`, `ingress-address`, `egress-subnets`, set by
+/// `UniterAPI.EnterScope` in juju/juju `apiserver/facades/agent/uniter/uniter.go`) and other
+/// libraries share the application databag: the schema accepts what decoding accepts.
 fn object(shape: &Shape, properties: Map<String, Value>, unknown: Value) -> Value {
     let mut schema = Map::new();
     schema.insert(
@@ -251,6 +255,9 @@ fn bag_field(field: &Field) -> Value {
         Kind::Integer if !field.json => {
             schema.insert("pattern".into(), INTEGER_PATTERN.into());
         }
+        Kind::Unsigned if !field.json => {
+            schema.insert("pattern".into(), UNSIGNED_PATTERN.into());
+        }
         kind => {
             schema.insert("contentMediaType".into(), "application/json".into());
             schema.insert("contentSchema".into(), value_schema(kind));
@@ -321,6 +328,7 @@ fn value_schema(kind: &Kind) -> Value {
         Kind::String => json!({"type": "string"}),
         Kind::Bool => json!({"type": "boolean"}),
         Kind::Integer => json!({"type": "integer"}),
+        Kind::Unsigned => json!({"type": "integer", "minimum": 0, "maximum": u64::MAX}),
         Kind::SecretUri => json!({"type": "string", "pattern": crate::secret::URI_PATTERN}),
         Kind::Any => json!({}),
         Kind::List(item) => json!({"type": "array", "items": value_schema(item)}),
@@ -517,7 +525,8 @@ mod tests {
             json!([{"required": ["resource"]}, {"required": ["database"]}, {"required": ["prefix"]}])
         );
         assert!(schema.get("required").is_none());
-        assert_eq!(schema["additionalProperties"], json!(false));
+        // Not kept, still accepted: the decoder ignores undeclared keys.
+        assert_eq!(schema["additionalProperties"], json!({"type": "string"}));
         assert_eq!(
             schema["properties"]["tls"]["enum"],
             json!(["true", "false"])

@@ -20,7 +20,8 @@ pub struct Shape {
     /// Declared fields, in declaration order (the order in which they are written).
     pub fields: Vec<Field>,
     /// Whether keys that match no field are kept (a `flatten` field), so they survive a round
-    /// trip; when `false` they are dropped on read.
+    /// trip; when `false` they are accepted and ignored on read (never an error: Juju writes
+    /// undeclared keys into unit databags), so a write-back does not carry them.
     pub keeps_unknown: bool,
 }
 
@@ -37,8 +38,9 @@ pub struct Field {
     pub kind: Kind,
     /// Whether the key must be present (non-`Option` fields without `default`).
     pub required: bool,
-    /// Whether the value is JSON-encoded when it stands in a databag (`requests`,
-    /// `requested-secrets`). Only affects databag-level keys and the schema.
+    /// Whether the value is JSON text when it stands in a databag: always for a list, a map,
+    /// an object or any JSON (`requests`, `requested-secrets`), and for a string declared
+    /// `json` (written as a JSON string). Only affects databag-level keys and the schema.
     pub json: bool,
     /// The secret group whose Juju Secret carries this field's value (`user`), if any.
     /// Such a field never appears in a plaintext databag.
@@ -66,8 +68,11 @@ pub enum Kind {
     String,
     /// A boolean; `"true"` / `"false"` in a databag or a secret's content.
     Bool,
-    /// A signed integer.
+    /// A signed integer (`i64`).
     Integer,
+    /// A non-negative integer (`u64`): decimal text in a databag, a JSON number inside JSON
+    /// values, exact over the whole range (beyond 2^53 a JavaScript reader would round it).
+    Unsigned,
     /// A Juju secret URI (`secret:ID` or `secret://MODEL/ID`).
     SecretUri,
     /// Any JSON value.

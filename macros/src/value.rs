@@ -17,8 +17,8 @@ use crate::__private::fast::{
 use crate::error::{Error, ErrorKind, Path};
 use crate::secret::{Secret, SecretResolver, SecretUri};
 use crate::shape::Kind;
-use crate::wire::parse_integer;
 use crate::wire::python::{write_string, write_value};
+use crate::wire::{parse_integer, parse_unsigned};
 
 /// `"true"` / `"false"`, exactly: the only boolean spellings a databag or a secret carries.
 fn parse_bool(text: &str) -> Option<bool> {
@@ -185,6 +185,56 @@ impl WireValue for i64 {
 
     fn from_content(text: &str) -> Option<Self> {
         parse_integer(text)
+    }
+
+    fn resolve_fast(&mut self, _: &mut dyn SecretResolver) -> Result<(), Fallback> {
+        Ok(())
+    }
+
+    fn write_json(&self, out: &mut String, _: &mut Encoder) -> Result<(), Fallback> {
+        self.write_plain(out)
+    }
+
+    fn write_plain(&self, out: &mut String) -> Result<(), Fallback> {
+        use std::fmt::Write;
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{self}");
+        Ok(())
+    }
+}
+
+impl WireValue for u64 {
+    fn kind() -> Kind {
+        Kind::Unsigned
+    }
+
+    fn to_value(&self) -> Option<Value> {
+        Some(Value::from(*self))
+    }
+
+    fn from_value(value: Value, path: &Path) -> Result<Self, Error> {
+        match value.as_u64() {
+            Some(number) => Ok(number),
+            None => Err(Error::wrong_type(
+                path.clone(),
+                "a non-negative integer",
+                describe(&value),
+            )),
+        }
+    }
+
+    const PLAIN: bool = true;
+
+    fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        u64::deserialize(deserializer)
+    }
+
+    fn from_plain(text: &str) -> Option<Self> {
+        parse_unsigned(text)
+    }
+
+    fn from_content(text: &str) -> Option<Self> {
+        parse_unsigned(text)
     }
 
     fn resolve_fast(&mut self, _: &mut dyn SecretResolver) -> Result<(), Fallback> {
@@ -566,6 +616,29 @@ mod tests {
         assert_eq!(<BTreeMap<String, bool>>::from_value(json, &at()), Ok(map));
         assert_eq!(<Option<String>>::from_value(Value::Null, &at()), Ok(None));
         assert_eq!(None::<String>.to_value(), None);
+    }
+
+    #[test]
+    fn u64_covers_its_range_and_refuses_the_rest() {
+        assert_eq!(u64::kind(), Kind::Unsigned);
+        assert_eq!(u64::from_value(json!(u64::MAX), &at()), Ok(u64::MAX));
+        assert_eq!(
+            u64::MAX.to_value(),
+            Some(json!(18_446_744_073_709_551_615u64))
+        );
+        assert_eq!(u64::from_plain("18446744073709551615"), Some(u64::MAX));
+        for text in ["-1", "01", "18446744073709551616", "1e3", "", " 1"] {
+            assert_eq!(u64::from_plain(text), None, "{text:?}");
+        }
+        let error = u64::from_value(json!(-1), &at()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "requests[1].k: expected a non-negative integer, found -1"
+        );
+        let error = u64::from_value(json!(2.5), &at()).unwrap_err();
+        assert!(error.to_string().ends_with("found 2.5"), "{error}");
+        // A secret's content text, as for the other integers.
+        assert_eq!(u64::from_content("42"), Some(42));
     }
 
     #[test]

@@ -21,7 +21,7 @@ fn is_json_encoded(field: &Field) -> bool {
     field.json
         || !matches!(
             field.kind,
-            Kind::String | Kind::SecretUri | Kind::Bool | Kind::Integer
+            Kind::String | Kind::SecretUri | Kind::Bool | Kind::Integer | Kind::Unsigned
         )
 }
 
@@ -126,6 +126,9 @@ fn decode(field: &Field, text: &str, path: &Path) -> Result<Value, Error> {
         Kind::Integer => parse_integer(text)
             .map(Value::from)
             .ok_or_else(|| Error::wrong_type(path.clone(), "an integer", found())),
+        Kind::Unsigned => parse_unsigned(text)
+            .map(Value::from)
+            .ok_or_else(|| Error::wrong_type(path.clone(), "a non-negative integer", found())),
         // Validated in place: no `SecretUri` is built only to be dropped.
         Kind::SecretUri if crate::secret::SecretUri::is_valid(text) => {
             Ok(Value::String(text.to_owned()))
@@ -146,6 +149,14 @@ pub(crate) fn parse_integer(text: &str) -> Option<i64> {
     let canonical = !digits.is_empty()
         && digits.bytes().all(|b| b.is_ascii_digit())
         && (digits == "0" || !digits.starts_with('0'));
+    if canonical { text.parse().ok() } else { None }
+}
+
+/// A decimal integer in JSON's spelling (`0|[1-9][0-9]*`, no sign) that fits in a `u64`.
+pub(crate) fn parse_unsigned(text: &str) -> Option<u64> {
+    let canonical = !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'));
     if canonical { text.parse().ok() } else { None }
 }
 

@@ -44,7 +44,6 @@ struct Response {
 struct ProviderV1 {
     #[databag(constant = "v1")]
     version: String,
-    #[databag(json)]
     requests: Vec<Response>,
     #[databag(flatten)]
     extra: Unknown,
@@ -199,6 +198,8 @@ fn to_bag_refuses_secret_values() {
         "{err}"
     );
     assert!(!err.to_string().contains(PASSWORD));
+    // The easy route is named: `to_bag_routed` stores the content and writes the URI.
+    assert!(err.to_string().contains("use `to_bag_routed`"), "{err}");
 }
 
 #[test]
@@ -349,7 +350,7 @@ struct Request {
 struct RequirerV0 {
     #[databag(alias = "database")]
     resource: String,
-    #[databag(json, default)]
+    #[databag(default)]
     requested_secrets: Vec<String>,
     #[databag(flatten)]
     extra: Unknown,
@@ -359,7 +360,6 @@ struct RequirerV0 {
 struct RequirerV1 {
     #[databag(constant = "v1")]
     version: String,
-    #[databag(json)]
     requests: Vec<Request>,
 }
 
@@ -471,7 +471,6 @@ struct ExtendedResponse {
 struct ExtendedProviderV1 {
     #[databag(constant = "v1")]
     version: String,
-    #[databag(json)]
     requests: Vec<ExtendedResponse>,
 }
 
@@ -556,4 +555,170 @@ fn charm_extension_end_to_end() {
     let rewritten = plain.to_bag().expect("encodes");
     let again = ExtendedProviderV1::join(&rewritten, &mut resolver).expect("joins again");
     assert_eq!(again, expected);
+}
+
+// Decoder and JSON Schema agree on what a databag may hold, judged by a real validator.
+
+/// A request as a hand-written struct without `flatten`: unknown keys are not kept.
+#[derive(Debug, PartialEq, Databag)]
+struct ClosedItem {
+    resource: String,
+    count: Option<u64>,
+}
+
+/// A databag without `flatten`.
+#[derive(Debug, PartialEq, Databag)]
+struct Closed {
+    endpoints: String,
+    tls: Option<bool>,
+    port: Option<u64>,
+    #[databag(default)]
+    items: Vec<ClosedItem>,
+}
+
+/// The same databag with `flatten`.
+#[derive(Debug, PartialEq, Databag)]
+struct Open {
+    endpoints: String,
+    tls: Option<bool>,
+    port: Option<u64>,
+    #[databag(default)]
+    items: Vec<ClosedItem>,
+    #[databag(flatten)]
+    extra: Unknown,
+}
+
+fn validator_for(schema: &serde_json::Value) -> jsonschema::Validator {
+    jsonschema::validator_for(schema).expect("a valid JSON Schema")
+}
+
+/// Databags on both sides of the rules: declared keys, unknown keys (Juju's own unit keys
+/// among them), missing and malformed values.
+fn samples() -> Vec<Bag> {
+    vec![
+        bag(&[("endpoints", "10.0.0.1:6379")]),
+        bag(&[
+            ("endpoints", "10.0.0.1:6379"),
+            ("ingress-address", "10.0.0.9"),
+            ("egress-subnets", "10.0.0.9/32"),
+            ("private-address", "10.0.0.9"),
+        ]),
+        bag(&[("endpoints", "e"), ("tls", "true"), ("port", "6379")]),
+        bag(&[("endpoints", "e"), ("port", "18446744073709551615")]),
+        bag(&[
+            ("endpoints", "e"),
+            ("items", r#"[{"resource": "r", "count": 3}]"#),
+        ]),
+        bag(&[("tls", "true")]),
+        bag(&[("endpoints", "e"), ("tls", "yes")]),
+        bag(&[("endpoints", "e"), ("port", "-1")]),
+        bag(&[("endpoints", "e"), ("port", "01")]),
+        bag(&[("endpoints", "e"), ("port", "6379.0")]),
+    ]
+}
+
+#[test]
+fn schema_accepts_exactly_what_decoding_accepts() {
+    let closed = validator_for(&Closed::json_schema());
+    let open = validator_for(&Open::json_schema());
+    let mut accepted = 0;
+    for sample in samples() {
+        let instance = serde_json::to_value(&sample).expect("a map of strings");
+        let decoded = Closed::from_bag(&sample);
+        assert_eq!(
+            closed.is_valid(&instance),
+            decoded.is_ok(),
+            "without flatten, {sample:?}: {decoded:?}"
+        );
+        let decoded = Open::from_bag(&sample);
+        assert_eq!(
+            open.is_valid(&instance),
+            decoded.is_ok(),
+            "with flatten, {sample:?}: {decoded:?}"
+        );
+        accepted += usize::from(decoded.is_ok());
+    }
+    assert_eq!(accepted, 5, "the samples cover both outcomes");
+}
+
+#[test]
+fn objects_inside_json_values_agree_too() {
+    let item = validator_for(&databag::schema::object_schema(&ClosedItem::shape()));
+    let cases = [
+        (serde_json::json!({"resource": "r"}), true),
+        (
+            serde_json::json!({"resource": "r", "salt": "kept-by-no-one"}),
+            true,
+        ),
+        (serde_json::json!({"resource": "r", "count": null}), true),
+        (serde_json::json!({"count": 1}), false),
+        (serde_json::json!({"resource": "r", "count": -1}), false),
+        (serde_json::json!({"resource": "r", "count": 1.5}), false),
+    ];
+    for (object, valid) in cases {
+        assert_eq!(item.is_valid(&object), valid, "schema: {object}");
+        let text = serde_json::to_string(&[&object]).expect("JSON");
+        let decoded = Closed::from_bag(&bag(&[("endpoints", "e"), ("items", &text)]));
+        assert_eq!(decoded.is_ok(), valid, "decoder: {object}: {decoded:?}");
+    }
+}
+
+#[test]
+fn unknown_keys_survive_with_flatten_and_are_ignored_without() {
+    let sample = bag(&[
+        ("endpoints", "e"),
+        ("ingress-address", "10.0.0.9"),
+        ("items", "[]"),
+    ]);
+    let open = Open::from_bag(&sample).expect("unknown keys are accepted");
+    assert_eq!(open.to_bag().expect("plain"), sample);
+    let closed = Closed::from_bag(&sample).expect("unknown keys are accepted");
+    assert_eq!(
+        closed.to_bag().expect("plain"),
+        bag(&[("endpoints", "e"), ("items", "[]")])
+    );
+}
+
+#[test]
+fn u64_is_exact_over_its_whole_range() {
+    // 2^53 + 1 is the first integer a double cannot hold; u64::MAX the last a u64 can.
+    for value in [0, 9_007_199_254_740_993, u64::MAX] {
+        let closed = Closed {
+            endpoints: "e".into(),
+            tls: None,
+            port: Some(value),
+            items: vec![ClosedItem {
+                resource: "r".into(),
+                count: Some(value),
+            }],
+        };
+        let written = closed.to_bag().expect("plain");
+        assert_eq!(written["port"], value.to_string());
+        assert_eq!(
+            written["items"],
+            format!(r#"[{{"resource": "r", "count": {value}}}]"#)
+        );
+        assert_eq!(Closed::from_bag(&written).expect("reads back"), closed);
+    }
+    for (text, found) in [
+        ("-1", r#""-1""#),
+        ("18446744073709551616", r#""18446744073709551616""#),
+        ("1e3", r#""1e3""#),
+    ] {
+        let error =
+            Closed::from_bag(&bag(&[("endpoints", "e"), ("port", text)])).expect_err("not a u64");
+        assert_eq!(
+            error.to_string(),
+            format!("port: expected a non-negative integer, found {found}")
+        );
+    }
+    let error = Closed::from_bag(&bag(&[
+        ("endpoints", "e"),
+        ("items", r#"[{"resource": "r", "count": -2}]"#),
+    ]))
+    .expect_err("negative");
+    assert_eq!(
+        error.to_string(),
+        "items[0].count: expected a non-negative integer, found -2"
+    );
 }

@@ -33,7 +33,6 @@ struct ExtendedResponse {
 struct ExtendedProviderV1 {
     #[databag(constant = "v1")]
     version: String,
-    #[databag(json)]
     requests: Vec<ExtendedResponse>,
 }
 

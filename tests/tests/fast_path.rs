@@ -52,9 +52,7 @@ struct Everything {
     any: Option<Value>,
     tags: Option<Vec<String>>,
     limits: Option<BTreeMap<String, i64>>,
-    #[databag(json)]
     items: Option<Vec<Inner>>,
-    #[databag(json)]
     single: Option<Inner>,
     #[databag(secret_uri = "tls")]
     secret_tls: Option<SecretUri>,
@@ -506,7 +504,6 @@ struct Strict {
 /// A databag holding a list of [`Strict`] objects.
 #[derive(Clone, Debug, PartialEq, Databag)]
 struct StrictList {
-    #[databag(json)]
     items: Vec<Strict>,
 }
 

@@ -28,6 +28,38 @@ fn three_mistakes_three_errors() {
     assert_eq!(errors, 3, "{stderr}");
 }
 
+/// An unsupported field type is one error naming the supported types, not one per use of the
+/// type in the expansion; and derive errors come with the type errors of the same item.
+#[test]
+fn type_errors_are_one_per_type_and_come_with_derive_errors() {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let errors = |name: &str| -> (usize, String) {
+        let stderr = fs::read_to_string(manifest.join("ui/types").join(name))
+            .expect("read the pinned stderr");
+        (
+            stderr.lines().filter(|l| l.starts_with("error")).count(),
+            stderr,
+        )
+    };
+    let (count, stderr) = errors("unsupported.stderr");
+    assert_eq!(count, 1, "{stderr}");
+    assert!(
+        stderr.contains("`u32` is not a supported databag field type"),
+        "{stderr}"
+    );
+    let (count, stderr) = errors("all_at_once.stderr");
+    assert_eq!(count, 5, "{stderr}");
+    for message in [
+        "unknown databag attribute `renam`",
+        "unknown databag attribute `defualt`",
+        "`u16` is not a supported databag field type",
+        "a `#[databag(flatten)]` field must be a `databag::Unknown`",
+        "`std::string::String` does not implement `databag::Databag`",
+    ] {
+        assert!(stderr.contains(message), "{message} in {stderr}");
+    }
+}
+
 /// Writes each ```` ```rust ```` block of the attribute reference to its own file, so the
 /// documentation cannot drift from the derive. A block without `fn main` gets an empty one.
 fn attribute_reference_examples() -> Vec<PathBuf> {

@@ -54,7 +54,7 @@ struct ProviderV0 {
 struct ProviderV1 {
     #[databag(constant = "v1")]
     version: String,
-    #[databag(json, default)]
+    #[databag(default)]
     requests: Vec<Response>,
 }
 
@@ -62,7 +62,6 @@ struct ProviderV1 {
 struct RequirerV1 {
     #[databag(constant = "v1")]
     version: String,
-    #[databag(json)]
     requests: Vec<Request>,
 }
 

@@ -295,6 +295,8 @@ fn object_table(doc: &mut Doc, object: &Object) {
     );
     if object.keeps_unknown {
         doc.paragraph("Other keys are allowed and kept.");
+    } else {
+        doc.paragraph("Other keys are allowed and ignored (not kept).");
     }
 }
 

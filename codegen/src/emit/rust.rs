@@ -333,7 +333,9 @@ fn struct_field(interface: &Interface, field: &Field, uses: &mut Uses) -> TokenS
     for alias in &field.aliases {
         args.push(quote!(alias = #alias));
     }
-    if field.json {
+    // A list, map, object or `any` is JSON text by its type alone; the derive takes `json`
+    // only where it changes the form, on a string.
+    if field.json && field.ty == Type::String {
         args.push(quote!(json));
     }
     if let Some(group) = &field.secret {
@@ -608,9 +610,12 @@ pub struct Response {
             text.contains("        pub data: Option<BTreeMap<String, Value>>,\n"),
             "{text}"
         );
-        assert!(text.contains(
-            "        #[databag(json, title = \"Requests\")]\n        pub requests: Vec<Request>,\n"
-        ), "{text}");
+        assert!(
+            text.contains(
+                "        #[databag(title = \"Requests\")]\n        pub requests: Vec<Request>,\n"
+            ),
+            "{text}"
+        );
         assert!(text.contains(
             "        #[databag(constant = \"v1\", title = \"Wire version\", example = \"v1\")]\n        pub version: String,\n"
         ), "{text}");

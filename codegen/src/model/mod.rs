@@ -10,6 +10,10 @@ mod shape;
 pub(crate) mod test_support;
 mod validate;
 
+/// The validator's enumerations, quoted by the spec format reference (`spec::format`).
+#[cfg(test)]
+pub(crate) use validate::{PROTOCOLS, STATUSES, TYPE_SYNTAX};
+
 pub use shape::doc_lines;
 
 /// One interface at one version (`valkey_client` v1), validated and normalized.

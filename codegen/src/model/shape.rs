@@ -60,7 +60,13 @@ impl Interface {
             kind: self.kind(&field.ty, depth),
             // A secret field is `Option<Secret<T>>` in Rust whatever the spec says.
             required: field.required && field.secret.is_none(),
-            json: field.json,
+            // JSON text in a databag: declared on a string, implied by a type without a plain
+            // form at any depth (inside an object it changes nothing), as the derive records it.
+            json: field.json
+                || matches!(
+                    field.ty,
+                    Type::List(_) | Type::Map(_) | Type::Object(_) | Type::Any
+                ),
             secret: field.secret.clone(),
             secret_uri: field.secret_uri.clone(),
             constant: field.constant.clone(),

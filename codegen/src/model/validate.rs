@@ -24,9 +24,16 @@ mod protocol;
 mod types;
 mod writers;
 
+// Quoted by the spec format reference (`spec::format`), so it says what the validator checks.
+#[cfg(test)]
+pub(crate) use protocol::PROTOCOLS;
+#[cfg(test)]
+pub(crate) use types::TYPE_SYNTAX;
+
 use fields::{Level, Place};
+pub(crate) use names::STATUSES;
 use names::{
-    BUILTIN_TYPES, RESERVED_TYPE_NAMES, STATUSES, is_group_name, is_snake_name, is_version_name,
+    BUILTIN_TYPES, RESERVED_TYPE_NAMES, is_group_name, is_snake_name, is_version_name,
     is_wire_name, pascal_case,
 };
 

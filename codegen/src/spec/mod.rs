@@ -1,5 +1,7 @@
 //! Reading spec files: YAML text → raw structs (serde), and positions of their nodes.
 
+#[cfg(test)]
+mod format;
 pub(crate) mod limits;
 pub(crate) mod locate;
 pub(crate) mod raw;

@@ -1,8 +1,9 @@
 //! The spec file as written: serde structs mirroring the YAML, before validation. Unknown keys
 //! are errors (`deny_unknown_fields`) so a typo never silently drops a setting.
 //!
-//! This file is the reference of the spec format's keys (`spec/valkey_client/v1.yaml` is the
-//! worked example); the rules that tie them together are in `model::validate`.
+//! The user reference of these keys is `spec/FORMAT.md`, rendered from `spec::format`, whose
+//! tests check it lists exactly the keys these structs accept; `spec/valkey_client/v1.yaml` is
+//! the worked example. The rules that tie the keys together are in `model::validate`.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -122,7 +123,8 @@ pub(crate) struct RawField {
     #[serde(default)]
     pub required: bool,
     /// The value is JSON text in the databag: required there for lists, maps, objects and
-    /// `any`; meaningless inside an object.
+    /// `any`; on a string, a JSON string; refused on bool, int and secret-uri (one plain form)
+    /// and inside an object (already JSON).
     #[serde(default)]
     pub json: bool,
     /// Other spellings accepted on read.

@@ -336,13 +336,12 @@ pub mod v0 {
         pub topic: String,
         /// Field names that are not to be exposed on the relation databag, but handled within Juju Secrets.
         #[databag(
-            json,
             title = "Requested secrets",
             example = "[\"username\", \"password\", \"tls\", \"tls-ca\", \"uris\"]"
         )]
         pub requested_secrets: Option<Vec<String>>,
         /// Field names the requirer itself provides through Juju Secrets.
-        #[databag(json, title = "Provided secrets", example = "[\"mtls-cert\"]")]
+        #[databag(title = "Provided secrets", example = "[\"mtls-cert\"]")]
         pub provided_secrets: Option<Vec<String>>,
         /// A comma-separated list of roles for the requested user or client application, between `admin`, `consumer` and `producer`.
         #[databag(
@@ -367,7 +366,6 @@ pub mod v0 {
         pub entity_type: Option<String>,
         /// List of permissions to assign to the custom entity, in JSON format.
         #[databag(
-            json,
             title = "Entity permissions",
             example = "[{\"resource_name\": \"messages\", \"resource_type\": \"TOPIC\", \"privileges\": [\"READ\"]}]"
         )]
@@ -480,10 +478,10 @@ pub mod v0 {
         #[databag(title = "Version", example = "3.6.1")]
         pub version: Option<String>,
         /// The request this databag answers, as the provider last read it.
-        #[databag(json, title = "Answered request")]
+        #[databag(title = "Answered request")]
         pub data: Option<Value>,
         /// Relation statuses raised by the provider, sorted by code.
-        #[databag(json, title = "Statuses")]
+        #[databag(title = "Statuses")]
         pub status: Option<Vec<Status>>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]
@@ -503,7 +501,6 @@ pub mod v1 {
         pub version: String,
         /// The requests, one per topic, keyed by `request-id`.
         #[databag(
-            json,
             title = "Requests",
             example = "[{\"resource\": \"special-topic\", \"request-id\": \"97985e11a7ed4ef5\", \"salt\": \"Vb3nT8qYc1ZsLe6W\", \"extra-user-roles\": \"consumer,producer\"}]"
         )]
@@ -519,13 +516,13 @@ pub mod v1 {
         #[databag(constant = "v1", title = "Wire version", example = "v1")]
         pub version: String,
         /// One response per answered request, matched by `request-id`.
-        #[databag(json, title = "Responses")]
+        #[databag(title = "Responses")]
         pub requests: Vec<Response>,
         /// The requests the provider answered, keyed by request id, as it last read them. The reference requirer needs it to detect changes.
-        #[databag(json, title = "Answered requests")]
+        #[databag(title = "Answered requests")]
         pub data: Option<BTreeMap<String, Value>>,
         /// Relation statuses raised by the provider, sorted by code.
-        #[databag(json, title = "Statuses")]
+        #[databag(title = "Statuses")]
         pub status: Option<Vec<Status>>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

@@ -310,14 +310,10 @@ pub mod v0 {
         #[databag(alias = "resource", title = "Database name", example = "myapp")]
         pub database: String,
         /// Any provider field which should be transferred as Juju Secret.
-        #[databag(
-            json,
-            title = "Requested secrets",
-            example = "[\"username\", \"password\"]"
-        )]
+        #[databag(title = "Requested secrets", example = "[\"username\", \"password\"]")]
         pub requested_secrets: Option<Vec<String>>,
         /// Field names the requirer itself provides through Juju Secrets.
-        #[databag(json, title = "Provided secrets", example = "[\"mtls-cert\"]")]
+        #[databag(title = "Provided secrets", example = "[\"mtls-cert\"]")]
         pub provided_secrets: Option<Vec<String>>,
         /// Any extra user roles requested by the requirer.
         #[databag(title = "Extra user roles", example = "default,admin")]
@@ -333,7 +329,6 @@ pub mod v0 {
         pub entity_type: Option<String>,
         /// List of permissions to assign to the custom entity, in JSON format.
         #[databag(
-            json,
             title = "Entity permissions",
             example = "[{\"resource_name\": \"items\", \"resource_type\": \"TABLE\", \"privileges\": [\"SELECT\"]}]"
         )]
@@ -442,10 +437,10 @@ pub mod v0 {
         #[databag(title = "Version", example = "8.0.27-18")]
         pub version: Option<String>,
         /// The request this databag answers, as the provider last read it.
-        #[databag(json, title = "Answered request")]
+        #[databag(title = "Answered request")]
         pub data: Option<Value>,
         /// Relation statuses raised by the provider, sorted by code.
-        #[databag(json, title = "Statuses")]
+        #[databag(title = "Statuses")]
         pub status: Option<Vec<Status>>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]
@@ -465,7 +460,6 @@ pub mod v1 {
         pub version: String,
         /// The requests, one per database, keyed by `request-id`.
         #[databag(
-            json,
             title = "Requests",
             example = "[{\"resource\": \"myappA\", \"request-id\": \"7be22ef0b6f717ff\", \"salt\": \"mJ7pQz2LwR4tXk9N\"}]"
         )]
@@ -481,13 +475,13 @@ pub mod v1 {
         #[databag(constant = "v1", title = "Wire version", example = "v1")]
         pub version: String,
         /// One response per answered request, matched by `request-id`.
-        #[databag(json, title = "Responses")]
+        #[databag(title = "Responses")]
         pub requests: Vec<Response>,
         /// The requests the provider answered, keyed by request id, as it last read them. The reference requirer needs it to detect changes.
-        #[databag(json, title = "Answered requests")]
+        #[databag(title = "Answered requests")]
         pub data: Option<BTreeMap<String, Value>>,
         /// Relation statuses raised by the provider, sorted by code.
-        #[databag(json, title = "Statuses")]
+        #[databag(title = "Statuses")]
         pub status: Option<Vec<Status>>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

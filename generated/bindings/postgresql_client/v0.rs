@@ -310,14 +310,10 @@ pub mod v0 {
         #[databag(alias = "resource", title = "Database name", example = "myapp")]
         pub database: String,
         /// Any provider field which should be transferred as Juju Secret
-        #[databag(
-            json,
-            title = "Requested secrets",
-            example = "[\"username\", \"password\"]"
-        )]
+        #[databag(title = "Requested secrets", example = "[\"username\", \"password\"]")]
         pub requested_secrets: Option<Vec<String>>,
         /// Field names the requirer itself provides through Juju Secrets.
-        #[databag(json, title = "Provided secrets", example = "[\"mtls-cert\"]")]
+        #[databag(title = "Provided secrets", example = "[\"mtls-cert\"]")]
         pub provided_secrets: Option<Vec<String>>,
         /// Any extra user roles requested by the requirer
         #[databag(title = "Extra user roles", example = "default,admin")]
@@ -333,7 +329,6 @@ pub mod v0 {
         pub entity_type: Option<String>,
         /// List of permissions to assign to the custom entity, in JSON format
         #[databag(
-            json,
             title = "Entity permissions",
             example = "[{\"resource_name\": \"items\", \"resource_type\": \"TABLE\", \"privileges\": [\"SELECT\"]}]"
         )]
@@ -445,10 +440,10 @@ pub mod v0 {
         #[databag(title = "Subordinated", example = "true")]
         pub subordinated: Option<String>,
         /// The request this databag answers, as the provider last read it.
-        #[databag(json, title = "Answered request")]
+        #[databag(title = "Answered request")]
         pub data: Option<Value>,
         /// Relation statuses raised by the provider, sorted by code.
-        #[databag(json, title = "Statuses")]
+        #[databag(title = "Statuses")]
         pub status: Option<Vec<Status>>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]
@@ -478,7 +473,6 @@ pub mod v1 {
         pub version: String,
         /// The requests, one per database, keyed by `request-id`.
         #[databag(
-            json,
             title = "Requests",
             example = "[{\"resource\": \"myappA\", \"request-id\": \"37748536d5153716\", \"salt\": \"hG5sK2dPq8WmXr3F\"}]"
         )]
@@ -494,13 +488,13 @@ pub mod v1 {
         #[databag(constant = "v1", title = "Wire version", example = "v1")]
         pub version: String,
         /// One response per answered request, matched by `request-id`.
-        #[databag(json, title = "Responses")]
+        #[databag(title = "Responses")]
         pub requests: Vec<Response>,
         /// The requests the provider answered, keyed by request id, as it last read them. The reference requirer needs it to detect changes.
-        #[databag(json, title = "Answered requests")]
+        #[databag(title = "Answered requests")]
         pub data: Option<BTreeMap<String, Value>>,
         /// Relation statuses raised by the provider, sorted by code.
-        #[databag(json, title = "Statuses")]
+        #[databag(title = "Statuses")]
         pub status: Option<Vec<Status>>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

@@ -264,13 +264,12 @@ pub mod v0 {
         pub database: String,
         /// Field names that are not to be exposed on the relation databag, but handled within Juju Secrets.
         #[databag(
-            json,
             title = "Requested secrets",
             example = "[\"username\", \"password\", \"tls\", \"tls-ca\"]"
         )]
         pub requested_secrets: Option<Vec<String>>,
         /// Field names the requirer itself provides through Juju Secrets.
-        #[databag(json, title = "Provided secrets", example = "[\"mtls-cert\"]")]
+        #[databag(title = "Provided secrets", example = "[\"mtls-cert\"]")]
         pub provided_secrets: Option<Vec<String>>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]
@@ -337,10 +336,10 @@ pub mod v0 {
         )]
         pub sentinel_endpoints: Option<String>,
         /// The request this databag answers, as the provider last read it.
-        #[databag(json, title = "Answered request")]
+        #[databag(title = "Answered request")]
         pub data: Option<Value>,
         /// Relation statuses raised by the provider, sorted by code.
-        #[databag(json, title = "Statuses")]
+        #[databag(title = "Statuses")]
         pub status: Option<Vec<Status>>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]
@@ -360,7 +359,6 @@ pub mod v1 {
         pub version: String,
         /// The requests, one per prefix, keyed by `request-id`.
         #[databag(
-            json,
             title = "Requests",
             example = "[{\"resource\": \"application:*\", \"request-id\": \"836763deea236532\", \"salt\": \"xqbPuYzzl2iiKeyN\"}]"
         )]
@@ -376,13 +374,13 @@ pub mod v1 {
         #[databag(constant = "v1", title = "Wire version", example = "v1")]
         pub version: String,
         /// One response per answered request, matched by `request-id`.
-        #[databag(json, title = "Responses")]
+        #[databag(title = "Responses")]
         pub requests: Vec<Response>,
         /// The requests the provider answered, keyed by request id, as it last read them. The reference requirer needs it to detect changes.
-        #[databag(json, title = "Answered requests")]
+        #[databag(title = "Answered requests")]
         pub data: Option<BTreeMap<String, Value>>,
         /// Relation statuses raised by the provider, sorted by code.
-        #[databag(json, title = "Statuses")]
+        #[databag(title = "Statuses")]
         pub status: Option<Vec<Status>>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

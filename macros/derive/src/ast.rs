@@ -56,6 +56,10 @@ impl<'a> Container<'a> {
                         .collect(),
                 ),
                 syn::Fields::Unnamed(fields) => {
+                    // Their attributes are still checked: every mistake in one compilation.
+                    for field in &fields.unnamed {
+                        attr::Field::from_ast(cx, field);
+                    }
                     cx.error_spanned_by(
                         fields,
                         "#[derive(Databag)] needs a struct with named fields: a tuple struct has \

@@ -11,7 +11,7 @@ use crate::ast::{Container, Data, Field, Variant};
 use crate::ctxt::Ctxt;
 
 pub fn check(cx: &Ctxt, cont: &Container) {
-    check_generics(cx, cont);
+    check_generics(cx, cont.generics);
     match &cont.data {
         Data::Struct(fields) => {
             for field in fields {
@@ -20,6 +20,7 @@ pub fn check(cx: &Ctxt, cont: &Container) {
                 check_secret_uri(cx, field);
                 check_constant(cx, field);
                 check_pattern(cx, field);
+                check_json(cx, field);
                 check_leak(cx, field);
                 check_empty_names(cx, field);
             }
@@ -31,8 +32,7 @@ pub fn check(cx: &Ctxt, cont: &Container) {
     }
 }
 
-fn check_generics(cx: &Ctxt, cont: &Container) {
-    let generics = cont.generics;
+pub fn check_generics(cx: &Ctxt, generics: &syn::Generics) {
     if !generics.params.is_empty() {
         cx.error_spanned_by(
             generics,
@@ -167,6 +167,45 @@ fn check_pattern(cx: &Ctxt, field: &Field) {
         let message = error.to_string().replace('\n', " ");
         cx.error_spanned_by(pattern, format!("invalid `pattern`: {message}"));
     }
+}
+
+/// `json` asks for JSON text where the type would be written plain, which only changes
+/// anything for a string. The types recognised here get a precise reason; any other type (a
+/// struct, an alias) is checked by the expansion against the runtime's `JsonText` trait.
+fn check_json(cx: &Ctxt, field: &Field) {
+    let Some(json) = &field.attrs.json else {
+        return;
+    };
+    if let Some((ty, reason)) = json_refusal(field) {
+        cx.error_spanned_by(
+            json,
+            format!(
+                "`json` has no effect on a `{ty}` field: {reason}; remove `json` (it only \
+                 applies to `String` fields, written as a JSON string)"
+            ),
+        );
+    }
+}
+
+/// Why `json` means nothing on this field, when its type (seen through `Option`) says so by
+/// name, with that name. `None` for a string, for a type not recognised by name, and for a
+/// secret or secret-URI field (which reports its own combination error).
+pub fn json_refusal(field: &Field) -> Option<(String, &'static str)> {
+    if field.attrs.secret.is_some() || field.attrs.secret_uri.is_some() {
+        return None;
+    }
+    let ty = option_inner(field.ty).unwrap_or(field.ty);
+    let name = last_segment(ty)?.ident.to_string();
+    let reason = match name.as_str() {
+        "bool" => "a `bool` is already written as its JSON text, `\"true\"` or `\"false\"`",
+        "i64" | "u64" => "an integer is already written as its JSON text (`\"8\"`)",
+        "SecretUri" => "a secret URI is written as is, never as JSON",
+        "Vec" | "BTreeMap" | "HashMap" | "Value" => {
+            "lists, maps, objects and `serde_json::Value` are always JSON text in a databag"
+        }
+        _ => return None,
+    };
+    Some((name, reason))
 }
 
 /// A `Secret` outside a secret field would be encoded into the plaintext databag.

@@ -13,28 +13,60 @@ use crate::ast::{Container, Data, Field, Variant};
 use crate::check;
 use crate::ctxt::Ctxt;
 
+/// Expands `#[derive(Databag)]`. With mistakes in the input, the expansion is every error the
+/// derive found plus compile-time checks of the field types, so that an unsupported type is
+/// reported by the same compilation as a misspelled attribute: one round of fixes, not two.
+pub fn expand(input: &syn::DeriveInput) -> TokenStream {
+    match derive_checked(input) {
+        Ok(tokens) => tokens,
+        Err((error, checks)) => {
+            let mut tokens = error.into_compile_error();
+            tokens.extend(checks);
+            tokens
+        }
+    }
+}
+
 /// Expands `#[derive(Databag)]`, or returns every error found in the input.
+#[cfg(test)]
 pub fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
+    derive_checked(input).map_err(|(error, _)| error)
+}
+
+/// The expansion, or the combined errors with the type checks that go with them.
+fn derive_checked(input: &syn::DeriveInput) -> Result<TokenStream, (syn::Error, TokenStream)> {
     let cx = Ctxt::new();
-    let Some(cont) = Container::from_ast(&cx, input) else {
-        cx.check()?;
-        return Err(syn::Error::new(
+    let cont = Container::from_ast(&cx, input);
+    match &cont {
+        Some(cont) => check::check(&cx, cont),
+        None => check::check_generics(&cx, &input.generics),
+    }
+    if let Err(error) = cx.check() {
+        let checks = cont.as_ref().map(type_checks).unwrap_or_default();
+        return Err((error, checks));
+    }
+    let Some(cont) = cont else {
+        let error = syn::Error::new(
             Span::call_site(),
             "databag-derive: input rejected without a reason (a bug in databag-derive)",
-        ));
+        );
+        return Err((error, TokenStream::new()));
     };
-    check::check(&cx, &cont);
-    cx.check()?;
 
     let body = match &cont.data {
         Data::Struct(fields) => expand_struct(&cont, fields),
         Data::Enum(variants) => expand_enum(&cont, variants),
     };
+    Ok(in_const(&cont, body))
+}
+
+/// `body` in an anonymous const that brings the runtime in scope as `_databag` and `_p`.
+fn in_const(cont: &Container, body: TokenStream) -> TokenStream {
     let crate_path = match &cont.attrs.crate_path {
         Some(path) => quote!(#path),
         None => quote!(::databag),
     };
-    Ok(quote! {
+    quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals, unused_qualifications, clippy::absolute_paths)]
         const _: () = {
@@ -42,7 +74,55 @@ pub fn derive(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
             use _databag::__private as _p;
             #body
         };
-    })
+    }
+}
+
+/// Compile-time checks of every field's (or variant's) type, each spanned on the type. Without
+/// them, a type error would only show once the derive's own errors are fixed. Skipped for a
+/// generic input, whose parameters are not in scope here (and which is refused anyway).
+fn type_checks(cont: &Container) -> TokenStream {
+    if !cont.generics.params.is_empty() {
+        return TokenStream::new();
+    }
+    let checks: Vec<TokenStream> = match &cont.data {
+        Data::Struct(fields) => fields
+            .iter()
+            .map(|field| {
+                let ty = field.ty;
+                let mut check = if field.attrs.flatten.is_some() {
+                    quote_spanned!(ty.span()=> _p::assert_unknown::<#ty>();)
+                } else {
+                    quote_spanned!(ty.span()=> _p::assert_wire_value::<#ty>();)
+                };
+                check.extend(json_check(field));
+                check
+            })
+            .collect(),
+        Data::Enum(variants) => variants
+            .iter()
+            .map(|variant| {
+                let ty = variant.ty;
+                quote_spanned!(ty.span()=> _p::assert_databag::<#ty>();)
+            })
+            .collect(),
+    };
+    in_const(cont, quote!(#(#checks)*))
+}
+
+/// `json` on a type the derive does not recognise by name (a struct, an alias): checked
+/// against the runtime's `JsonText` trait, which only strings implement. A type recognised by
+/// name was reported by `check` already.
+fn json_check(field: &Field) -> Option<TokenStream> {
+    field.attrs.json.as_ref()?;
+    // Reported by `check` already: a type refused by name, or `json` on a secret field.
+    if check::json_refusal(field).is_some()
+        || field.attrs.secret.is_some()
+        || field.attrs.secret_uri.is_some()
+    {
+        return None;
+    }
+    let ty = field.ty;
+    Some(quote_spanned!(ty.span()=> _p::assert_json_text::<#ty>();))
 }
 
 fn expand_struct(cont: &Container, fields: &[Field]) -> TokenStream {
@@ -126,11 +206,21 @@ fn expand_struct(cont: &Container, fields: &[Field]) -> TokenStream {
     let encode_bag = fast.bag_writer();
     let write_json = fast.object_writer();
 
+    let where_clause = where_clause(declared.iter().map(|field| {
+        let ty = field.ty;
+        quote_spanned!(ty.span()=> #ty: _p::WireValue)
+    }));
+    let json_checks: Vec<TokenStream> = declared.iter().filter_map(|f| json_check(f)).collect();
+    let json_checks =
+        (!json_checks.is_empty()).then(|| quote!(const _: () = { #(#json_checks)* };));
+
     quote! {
         #pattern_statics
 
+        #json_checks
+
         #[automatically_derived]
-        impl _databag::Databag for #ident {
+        impl _databag::Databag for #ident #where_clause {
             fn shape() -> _p::Arc<_databag::Shape> {
                 static SHAPE: _p::OnceLock<_p::Arc<_databag::Shape>> = _p::OnceLock::new();
                 _p::Arc::clone(SHAPE.get_or_init(|| {
@@ -165,7 +255,7 @@ fn expand_struct(cont: &Container, fields: &[Field]) -> TokenStream {
         }
 
         #[automatically_derived]
-        impl _p::WireValue for #ident {
+        impl _p::WireValue for #ident #where_clause {
             fn kind() -> _databag::Kind {
                 _databag::Kind::Object(<Self as _databag::Databag>::shape())
             }
@@ -201,7 +291,12 @@ fn shape_field(field: &Field) -> TokenStream {
         Some(_) => quote!(false),
         None => quote_spanned!(ty.span()=> !<#ty as _p::WireValue>::OPTIONAL),
     };
-    let json = attrs.json.is_some();
+    // Whether the value is JSON text in a databag: asked for (`json`, on a string), or implied
+    // by a type without a plain form (a list, a map, an object, any JSON), as the spec says.
+    let json = match attrs.json {
+        Some(_) => quote!(true),
+        None => quote_spanned!(ty.span()=> !<#ty as _p::WireValue>::PLAIN),
+    };
     let secret = opt_string(attrs.secret.as_ref().map(|lit| lit.value()).as_deref());
     let secret_uri = opt_string(attrs.secret_uri.as_ref().map(|lit| lit.value()).as_deref());
     let constant = opt_string(attrs.constant.as_ref().map(|lit| lit.value()).as_deref());
@@ -236,6 +331,10 @@ fn expand_enum(cont: &Container, variants: &[Variant]) -> TokenStream {
         .map(|lit| lit.value())
         .unwrap_or_default();
 
+    let where_clause = where_clause(variants.iter().map(|variant| {
+        let ty = variant.ty;
+        quote_spanned!(ty.span()=> #ty: _databag::Databag)
+    }));
     let entries = variants.iter().map(|variant| {
         let ty = variant.ty;
         let name = &variant.name;
@@ -293,7 +392,7 @@ fn expand_enum(cont: &Container, variants: &[Variant]) -> TokenStream {
 
     quote! {
         #[automatically_derived]
-        impl _databag::Versioned for #ident {
+        impl _databag::Versioned for #ident #where_clause {
             fn versions() -> _p::Arc<_databag::Versions> {
                 static VERSIONS: _p::OnceLock<_p::Arc<_databag::Versions>> = _p::OnceLock::new();
                 _p::Arc::clone(VERSIONS.get_or_init(|| {
@@ -340,6 +439,25 @@ fn expand_enum(cont: &Container, variants: &[Variant]) -> TokenStream {
                 }
             }
         }
+    }
+}
+
+/// `where T: WireValue, ...` over the field (or variant) types, each bound spanned on its type.
+///
+/// For a type that does not implement the trait, rustc reports the false bound once, at the
+/// field, with the trait's `on_unimplemented` message naming the supported types; inside the
+/// impl the bound is then assumed, so the many uses of the type in the body add no errors (the
+/// identical reports of the two impls are merged by rustc). For supported types the bounds
+/// hold trivially and change nothing.
+fn where_clause(bounds: impl Iterator<Item = TokenStream>) -> TokenStream {
+    let mut seen = std::collections::BTreeSet::new();
+    let bounds: Vec<TokenStream> = bounds
+        .filter(|bound| seen.insert(bound.to_string()))
+        .collect();
+    if bounds.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(where #(#bounds),*)
     }
 }
 

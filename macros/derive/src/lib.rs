@@ -15,7 +15,5 @@ use proc_macro::TokenStream;
 #[proc_macro_derive(Databag, attributes(databag))]
 pub fn derive_databag(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
-    expand::derive(&input)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    expand::expand(&input).into()
 }

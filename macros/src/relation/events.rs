@@ -239,7 +239,6 @@ pub(crate) fn status_memory(statuses: &[Status]) -> Object {
 #[databag(crate = "crate")]
 struct StatusKey {
     /// The provider's statuses.
-    #[databag(json)]
     status: Option<Vec<Status>>,
 }
 

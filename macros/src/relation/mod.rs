@@ -47,17 +47,17 @@
 //! }
 //! # #[derive(Databag)] pub struct RequirerV0 { pub database: String, #[databag(flatten)] pub extra: Unknown }
 //! # #[derive(Databag)] pub struct RequirerV1 { #[databag(constant = "v1")] pub version: String,
-//! #   #[databag(json)] pub requests: Vec<Request>, #[databag(flatten)] pub extra: Unknown }
+//! #   pub requests: Vec<Request>, #[databag(flatten)] pub extra: Unknown }
 //! # #[derive(Databag)] pub struct ProviderV0 { pub database: Option<String>, pub resource: Option<String>,
 //! #   pub salt: Option<String>, pub endpoints: Option<String>,
 //! #   #[databag(secret_uri = "user")] pub secret_user: Option<SecretUri>,
 //! #   #[databag(secret = "user")] pub username: Option<Secret<String>>,
 //! #   #[databag(secret = "user")] pub password: Option<Secret<String>>,
-//! #   #[databag(json)] pub data: Option<databag::Value>, #[databag(json)] pub status: Option<databag::Value>,
+//! #   pub data: Option<databag::Value>, pub status: Option<databag::Value>,
 //! #   #[databag(flatten)] pub extra: Unknown }
 //! # #[derive(Databag)] pub struct ProviderV1 { #[databag(constant = "v1")] pub version: String,
-//! #   #[databag(json)] pub requests: Vec<Response>, #[databag(json)] pub data: Option<databag::Value>,
-//! #   #[databag(json)] pub status: Option<databag::Value>, #[databag(flatten)] pub extra: Unknown }
+//! #   pub requests: Vec<Response>, pub data: Option<databag::Value>,
+//! #   pub status: Option<databag::Value>, #[databag(flatten)] pub extra: Unknown }
 //! pub struct MyDb;
 //! impl Interface for MyDb {
 //!     const NAME: &'static str = "mydb_client";

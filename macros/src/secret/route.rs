@@ -283,6 +283,9 @@ fn decode_content(kind: &Kind, text: &str) -> Result<Value, String> {
         Kind::Integer => crate::wire::parse_integer(text)
             .map(Value::from)
             .ok_or_else(|| "expected an integer".to_owned()),
+        Kind::Unsigned => crate::wire::parse_unsigned(text)
+            .map(Value::from)
+            .ok_or_else(|| "expected a non-negative integer".to_owned()),
         // `json.dumps` of anything but a string; a raw string is a string.
         Kind::Any => {
             Ok(serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned())))

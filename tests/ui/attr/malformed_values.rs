@@ -5,7 +5,7 @@ struct Request {
     #[databag(rename = request_id)]
     id: String,
     #[databag(json = true)]
-    requests: Vec<String>,
+    quoted: Option<String>,
     #[databag(alias)]
     database: Option<String>,
 }

@@ -1,6 +1,6 @@
 use databag::Databag;
 
-// Stands for a `#[derive(Databag)]` struct; the enum's errors come first.
+#[derive(Databag)]
 struct V1 {
     requests: String,
 }

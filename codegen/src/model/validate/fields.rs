@@ -448,6 +448,11 @@ impl Checker {
                 &format!("{path}.json"),
                 "`json` cannot be used on a secret-uri field (a secret URI is written as is)",
             ),
+            Level::Databag if raw.json && matches!(ty, Type::Bool | Type::Int) => self.error_key(
+                &format!("{path}.json"),
+                "`json` has no effect on a bool or int field (`true`, `8`: the plain text is \
+                 already the JSON text); remove it",
+            ),
             Level::Databag if structured && !raw.json => self.error(
                 &format!("{path}.type"),
                 format!(

@@ -1,7 +1,7 @@
 //! The naming rules of the spec format, and the Rust names derived from spec names.
 
 /// Lifecycle states of an interface in the catalogue.
-pub(super) const STATUSES: [&str; 3] = ["draft", "published", "retired"];
+pub(crate) const STATUSES: [&str; 3] = ["draft", "published", "retired"];
 
 /// Rust keywords (strict, reserved and weak-but-reserved in 2024) that cannot be field names.
 pub(super) const RUST_KEYWORDS: [&str; 52] = [

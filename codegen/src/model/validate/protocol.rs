@@ -18,7 +18,7 @@ const RESOURCE_ALIASES: [&str; 6] = [
 ];
 
 /// The protocols a spec may declare.
-const PROTOCOLS: [&str; 1] = ["data-interfaces"];
+pub(crate) const PROTOCOLS: [&str; 1] = ["data-interfaces"];
 
 impl Checker {
     /// The spec's protocol, its layout rules checked; `None` when it declares none (or a
@@ -42,7 +42,10 @@ impl Checker {
         if !PROTOCOLS.contains(&name) {
             self.error(
                 "protocol",
-                format!("unknown protocol {name:?} (expected one of: data-interfaces)"),
+                format!(
+                    "unknown protocol {name:?} (expected one of: {})",
+                    PROTOCOLS.join(", ")
+                ),
             );
             return None;
         }

@@ -4,7 +4,7 @@ use super::names::is_snake_name;
 use crate::model::{Object, Type};
 
 /// What a field's `type` may be, for messages.
-pub(super) const TYPE_SYNTAX: &str =
+pub(crate) const TYPE_SYNTAX: &str =
     "string, bool, int, secret-uri, any, list<T>, map<T> or an object name";
 
 /// How deeply `list<>` and `map<>` may nest in one field type (`list<map<list<int>>>` is 3).

@@ -166,6 +166,11 @@ impl Fast<'_> {
     /// the object, each field takes its first filled slot in precedence order.
     pub fn object_reader(&self) -> TokenStream {
         let ident = self.ident;
+        // A nested item does not see the impl's bounds: it repeats them (see `where_clause`).
+        let where_clause = super::where_clause(self.declared.iter().map(|field| {
+            let ty = field.ty;
+            quote_spanned!(ty.span()=> #ty: _p::WireValue)
+        }));
         let expecting = format!("a `{ident}` object");
         let locals = self.locals();
         let mut slots = Vec::new();
@@ -220,7 +225,7 @@ impl Fast<'_> {
                 __deserializer: __D,
             ) -> _p::Result<Self, __D::Error> {
                 struct __Visitor;
-                impl<'de> _p::serde::de::Visitor<'de> for __Visitor {
+                impl<'de> _p::serde::de::Visitor<'de> for __Visitor #where_clause {
                     type Value = #ident;
                     fn expecting(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                         __f.write_str(#expecting)

@@ -27,7 +27,7 @@ fn struct_expansion() {
             password: Option<Secret<String>>,
             #[databag(secret_uri = "user")]
             secret_user: Option<SecretUri>,
-            #[databag(default, json)]
+            #[databag(default)]
             requests: Vec<String>,
             #[databag(flatten)]
             extra: Unknown,
@@ -40,7 +40,13 @@ fn struct_expansion() {
             use ::databag as _databag;
             use _databag::__private as _p;
             #[automatically_derived]
-            impl _databag::Databag for Response {
+            impl _databag::Databag for Response where
+                    String: _p::WireValue,
+                    Option<String>: _p::WireValue,
+                    Option<Secret<String>>: _p::WireValue,
+                    Option<SecretUri>: _p::WireValue,
+                    Vec<String>: _p::WireValue,
+                {
                 fn shape() -> _p::Arc<_databag::Shape> {
                     static SHAPE: _p::OnceLock<_p::Arc<_databag::Shape>> = _p::OnceLock::new();
                     _p::Arc::clone(
@@ -58,7 +64,7 @@ fn struct_expansion() {
                                             aliases: _p::Vec::new(),
                                             kind: <String as _p::WireValue>::kind(),
                                             required: !<String as _p::WireValue>::OPTIONAL,
-                                            json: false,
+                                            json: !<String as _p::WireValue>::PLAIN,
                                             secret: _p::Option::None,
                                             secret_uri: _p::Option::None,
                                             constant: _p::Option::None,
@@ -74,7 +80,7 @@ fn struct_expansion() {
                                             aliases: _p::Vec::new(),
                                             kind: <String as _p::WireValue>::kind(),
                                             required: !<String as _p::WireValue>::OPTIONAL,
-                                            json: false,
+                                            json: !<String as _p::WireValue>::PLAIN,
                                             secret: _p::Option::None,
                                             secret_uri: _p::Option::None,
                                             constant: _p::Option::Some(_p::String::from("v1")),
@@ -90,7 +96,7 @@ fn struct_expansion() {
                                             ]),
                                             kind: <Option<String> as _p::WireValue>::kind(),
                                             required: !<Option<String> as _p::WireValue>::OPTIONAL,
-                                            json: false,
+                                            json: !<Option<String> as _p::WireValue>::PLAIN,
                                             secret: _p::Option::None,
                                             secret_uri: _p::Option::None,
                                             constant: _p::Option::None,
@@ -108,7 +114,7 @@ fn struct_expansion() {
                                             required: !<Option<
                                                 Secret<String>,
                                             > as _p::WireValue>::OPTIONAL,
-                                            json: false,
+                                            json: !<Option<Secret<String>> as _p::WireValue>::PLAIN,
                                             secret: _p::Option::Some(_p::String::from("user")),
                                             secret_uri: _p::Option::None,
                                             constant: _p::Option::None,
@@ -122,7 +128,7 @@ fn struct_expansion() {
                                             aliases: _p::Vec::new(),
                                             kind: <Option<SecretUri> as _p::WireValue>::kind(),
                                             required: !<Option<SecretUri> as _p::WireValue>::OPTIONAL,
-                                            json: false,
+                                            json: !<Option<SecretUri> as _p::WireValue>::PLAIN,
                                             secret: _p::Option::None,
                                             secret_uri: _p::Option::Some(_p::String::from("user")),
                                             constant: _p::Option::None,
@@ -136,7 +142,7 @@ fn struct_expansion() {
                                             aliases: _p::Vec::new(),
                                             kind: <Vec<String> as _p::WireValue>::kind(),
                                             required: false,
-                                            json: true,
+                                            json: !<Vec<String> as _p::WireValue>::PLAIN,
                                             secret: _p::Option::None,
                                             secret_uri: _p::Option::None,
                                             constant: _p::Option::None,
@@ -237,7 +243,7 @@ fn struct_expansion() {
                     };
                     let __field5: Vec<String> = match _p::bag_field::<
                         Vec<String>,
-                    >(__bag, &["requests"], true)? {
+                    >(__bag, &["requests"], false)? {
                         _p::Option::Some(__value) => __value,
                         _p::Option::None => {
                             _p::absent::<
@@ -316,13 +322,19 @@ fn struct_expansion() {
                             __enc.bag_value("secret-user", false, &self.secret_user)?;
                         }
                     }
-                    __enc.bag_value("requests", true, &self.requests)?;
+                    __enc.bag_value("requests", false, &self.requests)?;
                     __enc.bag_unknown(&self.extra);
                     _p::Result::Ok(())
                 }
             }
             #[automatically_derived]
-            impl _p::WireValue for Response {
+            impl _p::WireValue for Response where
+                    String: _p::WireValue,
+                    Option<String>: _p::WireValue,
+                    Option<Secret<String>>: _p::WireValue,
+                    Option<SecretUri>: _p::WireValue,
+                    Vec<String>: _p::WireValue,
+                {
                 fn kind() -> _databag::Kind {
                     _databag::Kind::Object(<Self as _databag::Databag>::shape())
                 }
@@ -343,7 +355,13 @@ fn struct_expansion() {
                     __deserializer: __D,
                 ) -> _p::Result<Self, __D::Error> {
                     struct __Visitor;
-                    impl<'de> _p::serde::de::Visitor<'de> for __Visitor {
+                    impl<'de> _p::serde::de::Visitor<'de> for __Visitor where
+                    String: _p::WireValue,
+                    Option<String>: _p::WireValue,
+                    Option<Secret<String>>: _p::WireValue,
+                    Option<SecretUri>: _p::WireValue,
+                    Vec<String>: _p::WireValue,
+                {
                         type Value = Response;
                         fn expecting(
                             &self,
@@ -545,7 +563,7 @@ fn enum_expansion() {
             use ::my_runtime::databag as _databag;
             use _databag::__private as _p;
             #[automatically_derived]
-            impl _databag::Versioned for RequirerBag {
+            impl _databag::Versioned for RequirerBag where v0::Requirer: _databag::Databag, v1::Requirer: _databag::Databag, {
                 fn versions() -> _p::Arc<_databag::Versions> {
                     static VERSIONS: _p::OnceLock<_p::Arc<_databag::Versions>> = _p::OnceLock::new();
                     _p::Arc::clone(VERSIONS.get_or_init(|| {
@@ -650,4 +668,76 @@ fn shape_errors_keep_attribute_errors() {
     };
     let err = super::derive(&input).expect_err("input has mistakes");
     assert_eq!(err.into_iter().count(), 2);
+}
+
+/// `json` is refused by name where it means nothing, and left to the `JsonText` trait check
+/// for a type the derive cannot see through (a struct).
+#[test]
+fn json_is_refused_where_it_means_nothing() {
+    let input: syn::DeriveInput = syn::parse_quote! {
+        struct Bag {
+            #[databag(json)]
+            tls: bool,
+            #[databag(json)]
+            requests: Option<Vec<Request>>,
+            #[databag(json)]
+            note: Option<String>,
+            #[databag(json)]
+            single: Request,
+        }
+    };
+    let err = super::derive(&input).expect_err("input has mistakes");
+    let messages: Vec<String> = err.into_iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        messages,
+        [
+            "`json` has no effect on a `bool` field: a `bool` is already written as its JSON \
+             text, `\"true\"` or `\"false\"`; remove `json` (it only applies to `String` \
+             fields, written as a JSON string)",
+            "`json` has no effect on a `Vec` field: lists, maps, objects and \
+             `serde_json::Value` are always JSON text in a databag; remove `json` (it only \
+             applies to `String` fields, written as a JSON string)",
+        ]
+    );
+    let expansion = super::expand(&input).to_string();
+    assert!(
+        expansion.contains("assert_json_text :: < Request >"),
+        "{expansion}"
+    );
+    assert!(
+        !expansion.contains("assert_json_text :: < bool >"),
+        "reported once"
+    );
+}
+
+/// With mistakes in the input, the expansion still checks every field's type, so an
+/// unsupported type is reported by the same compilation.
+#[test]
+fn errors_come_with_the_type_checks() {
+    let input: syn::DeriveInput = syn::parse_quote! {
+        struct Answer {
+            #[databag(renam = "x")]
+            endpoints: String,
+            port: u16,
+            #[databag(flatten)]
+            extra: Unknown,
+        }
+    };
+    let expansion = super::expand(&input).to_string();
+    assert!(expansion.contains("compile_error"), "{expansion}");
+    for check in [
+        "assert_wire_value :: < String >",
+        "assert_wire_value :: < u16 >",
+        "assert_unknown :: < Unknown >",
+    ] {
+        assert!(expansion.contains(check), "{check} in {expansion}");
+    }
+    let generic: syn::DeriveInput = syn::parse_quote! {
+        struct Generic<T> { value: T }
+    };
+    let expansion = super::expand(&generic).to_string();
+    assert!(
+        !expansion.contains("assert_wire_value"),
+        "T is not in scope: {expansion}"
+    );
 }
