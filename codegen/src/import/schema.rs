@@ -280,7 +280,10 @@ impl<'a> Reader<'a> {
                     );
                     (Ty::String, None, false)
                 } else {
-                    (ty, pattern, true)
+                    // An int's or a bool's plain text is already its JSON text (`8080`,
+                    // `true`), so only other types are marked JSON-encoded.
+                    let json = !matches!(ty, Ty::Int | Ty::Bool);
+                    (ty, pattern, json)
                 }
             }
             None => {

@@ -5,13 +5,13 @@ pub mod v0 {
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct RequirerAppData {
         /// List of urls to be protected by Identity and Access Proxy.
-        #[databag(rename = "protected_urls", json, title = "Protected Urls")]
+        #[databag(rename = "protected_urls", title = "Protected Urls")]
         pub protected_urls: Vec<String>,
         /// List of endpoints that are allowed to bypass authentication.
-        #[databag(rename = "allowed_endpoints", json, title = "Allowed Endpoints")]
+        #[databag(rename = "allowed_endpoints", title = "Allowed Endpoints")]
         pub allowed_endpoints: Vec<String>,
         /// List of headers to be returned upon a successful authentication.
-        #[databag(json, title = "Headers")]
+        #[databag(title = "Headers")]
         pub headers: Vec<String>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

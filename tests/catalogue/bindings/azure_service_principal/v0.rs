@@ -6,7 +6,6 @@ pub mod v0 {
     pub struct RequirerAppData {
         /// Any provider field which should be transfered as a Juju secret
         #[databag(
-            json,
             title = "Requested secrets",
             example = "[\"client-id\",\"client-secret\"]"
         )]

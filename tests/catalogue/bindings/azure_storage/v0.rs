@@ -9,7 +9,6 @@ pub mod v0 {
         pub container: String,
         /// Any provider field which should be transfered as Juju Secret
         #[databag(
-            json,
             title = "Requested secrets",
             example = "[\"username\",\"password\",\"tls-ca\",\"uris\"]"
         )]

@@ -14,7 +14,7 @@ pub mod v1 {
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct ProviderAppData {
         /// The set of certificates that will be transferred to a requirer
-        #[databag(json, title = "Certificates")]
+        #[databag(title = "Certificates")]
         pub certificates: Vec<String>,
         /// The version of the interface used in this databag
         #[databag(title = "Version")]

@@ -13,7 +13,6 @@ pub mod v0 {
         pub plugin_url: String,
         /// Any provider field which should be transfered as Juju Secret
         #[databag(
-            json,
             title = "Requested secrets",
             example = "[\"username\",\"password\",\"tls-ca\"]"
         )]

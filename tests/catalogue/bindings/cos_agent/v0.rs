@@ -43,7 +43,7 @@ pub mod v0 {
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct ProviderUnitData {
         /// When dumped into a databag in JSON format, this configuration data will be nested under the key defaulted to "config".
-        #[databag(json, title = "Config")]
+        #[databag(title = "Config")]
         pub config: NestedDataModel,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

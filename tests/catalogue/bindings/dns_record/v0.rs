@@ -75,7 +75,7 @@ pub mod v0 {
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct RequirerAppData {
         /// List of DNS records for the provider to manage.
-        #[databag(rename = "dns_entries", json, title = "Dns Entries")]
+        #[databag(rename = "dns_entries", title = "Dns Entries")]
         pub dns_entries: Vec<RequirerEntries>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]
@@ -85,7 +85,7 @@ pub mod v0 {
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct ProviderAppData {
         /// List of statuses for the DNS records requested by the requirer.
-        #[databag(rename = "dns_entries", json, title = "Dns Entries")]
+        #[databag(rename = "dns_entries", title = "Dns Entries")]
         pub dns_entries: Vec<DnsProviderData>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

@@ -58,7 +58,7 @@ pub mod v0 {
         /// Tracking Area Code
         #[databag(title = "Tac", example = "1")]
         pub tac: i64,
-        #[databag(json, title = "Plmns")]
+        #[databag(title = "Plmns")]
         pub plmns: Vec<PlmnConfig>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

@@ -5,7 +5,7 @@ pub mod v0 {
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct RequirerAppData {
         /// List of names of applications that are related via ingress.
-        #[databag(rename = "ingress_app_names", json, title = "Ingress App Names")]
+        #[databag(rename = "ingress_app_names", title = "Ingress App Names")]
         pub ingress_app_names: Vec<String>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]
@@ -17,10 +17,10 @@ pub mod v0 {
         #[databag(rename = "decisions_address", title = "Decisions Address")]
         pub decisions_address: String,
         /// List of names of applications requesting to be protected by Identity and Access Proxy.
-        #[databag(rename = "app_names", json, title = "App Names")]
+        #[databag(rename = "app_names", title = "App Names")]
         pub app_names: Vec<String>,
         /// List of headers to copy from the authentication server response and set on forwarded requests.
-        #[databag(json, title = "Headers")]
+        #[databag(title = "Headers")]
         pub headers: Vec<String>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

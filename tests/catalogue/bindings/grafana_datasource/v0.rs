@@ -47,7 +47,7 @@ pub mod v0 {
     /// Application databag model for the requirer side of this interface.
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct RequirerAppData {
-        #[databag(rename = "datasource_uids", json, title = "Datasource Uids")]
+        #[databag(rename = "datasource_uids", title = "Datasource Uids")]
         pub datasource_uids: BTreeMap<String, String>,
         /// UID of the requirer application.
         #[databag(
@@ -63,7 +63,7 @@ pub mod v0 {
     /// Application databag model for the requirer side of this interface.
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct ProviderAppData {
-        #[databag(rename = "grafana_source_data", json, title = "Grafana Source Data")]
+        #[databag(rename = "grafana_source_data", title = "Grafana Source Data")]
         pub grafana_source_data: GrafanaSourceData,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

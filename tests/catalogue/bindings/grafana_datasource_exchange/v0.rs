@@ -29,7 +29,7 @@ pub mod v0 {
     /// Application databag model for the requirer side of this interface.
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct RequirerAppData {
-        #[databag(json, title = "Datasources")]
+        #[databag(title = "Datasources")]
         pub datasources: Vec<GrafanaDatasource>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]
@@ -38,7 +38,7 @@ pub mod v0 {
     /// Application databag model for the requirer side of this interface.
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct ProviderAppData {
-        #[databag(json, title = "Datasources")]
+        #[databag(title = "Datasources")]
         pub datasources: Vec<GrafanaDatasource>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

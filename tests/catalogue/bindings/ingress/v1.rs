@@ -28,7 +28,6 @@ pub mod v1 {
     }
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct ProviderAppData {
-        #[databag(json)]
         pub ingress: Url,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

@@ -18,7 +18,7 @@ pub mod v2 {
         #[databag(json, title = "Model")]
         pub model: String,
         /// The port the unit wishes to be exposed. Stringified int.
-        #[databag(json, title = "Port")]
+        #[databag(title = "Port")]
         pub port: i64,
         /// The name of the application requesting ingress.
         #[databag(json, title = "Name")]
@@ -38,7 +38,7 @@ pub mod v2 {
     }
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct ProviderAppData {
-        #[databag(json, title = "Ingress")]
+        #[databag(title = "Ingress")]
         pub ingress: Url,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

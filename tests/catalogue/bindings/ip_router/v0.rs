@@ -28,7 +28,7 @@ pub mod v0 {
     use super::IpNetwork;
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct RequirerAppData {
-        #[databag(json, title = "Networks")]
+        #[databag(title = "Networks")]
         pub networks: Vec<IpNetwork>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]
@@ -36,7 +36,7 @@ pub mod v0 {
     }
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct ProviderAppData {
-        #[databag(json, title = "Networks")]
+        #[databag(title = "Networks")]
         pub networks: Vec<IpNetwork>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

@@ -61,7 +61,7 @@ pub mod v0 {
     use super::{ExternalIdpRequirer, ExternalIdpProvider};
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct RequirerAppData {
-        #[databag(json, title = "Providers")]
+        #[databag(title = "Providers")]
         pub providers: Vec<ExternalIdpRequirer>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]
@@ -69,7 +69,7 @@ pub mod v0 {
     }
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct ProviderAppData {
-        #[databag(json, title = "Providers")]
+        #[databag(title = "Providers")]
         pub providers: Vec<ExternalIdpProvider>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

@@ -18,7 +18,6 @@ pub mod v0 {
     pub struct ProviderAppData {
         /// List of LDAP URLs
         #[databag(
-            json,
             title = "LDAP URLs",
             example = "[\"ldap://ldap.canonical.com:3893\",\"ldap://ldap.ubuntu.com:3893\"]"
         )]

@@ -24,7 +24,7 @@ pub mod v0 {
     use super::JujuTopology;
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct RequirerAppData {
-        #[databag(json, title = "Roles")]
+        #[databag(title = "Roles")]
         pub roles: Vec<String>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]
@@ -32,7 +32,7 @@ pub mod v0 {
     }
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct RequirerUnitData {
-        #[databag(rename = "juju_topology", json)]
+        #[databag(rename = "juju_topology")]
         pub juju_topology: JujuTopology,
         #[databag(title = "Address")]
         pub address: String,
@@ -46,7 +46,7 @@ pub mod v0 {
     }
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct ProviderAppData {
-        #[databag(rename = "mimir_config", json, title = "Mimir Config")]
+        #[databag(rename = "mimir_config", title = "Mimir Config")]
         pub mimir_config: BTreeMap<String, Value>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

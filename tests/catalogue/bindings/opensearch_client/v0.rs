@@ -9,11 +9,7 @@ pub mod v0 {
         #[databag(title = "Index name", example = "myindex")]
         pub index: String,
         /// Any provider field which should be transferred as Juju Secret
-        #[databag(
-            json,
-            title = "Requested secrets",
-            example = "[\"username\",\"password\"]"
-        )]
+        #[databag(title = "Requested secrets", example = "[\"username\",\"password\"]")]
         pub requested_secrets: Vec<String>,
         /// Any extra user roles requested by the requirer
         #[databag(title = "Extra user roles", example = "default,admin")]

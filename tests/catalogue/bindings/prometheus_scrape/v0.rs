@@ -101,13 +101,13 @@ pub mod v0 {
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct ProviderAppData {
         /// Alert rules provided by the charm. By default, loaded from `<charm_parent_dir>/prometheus_alert_rules`.
-        #[databag(rename = "alert_rules", json, title = "Alert Rules")]
+        #[databag(rename = "alert_rules", title = "Alert Rules")]
         pub alert_rules: AlertRulesModel,
         /// List of Prometheus scrape job configurations specifying metrics scraping targets.
-        #[databag(rename = "scrape_jobs", json, title = "Scrape Jobs")]
+        #[databag(rename = "scrape_jobs", title = "Scrape Jobs")]
         pub scrape_jobs: Vec<ScrapeJobModel>,
         /// Metadata providing information about the Juju topology.
-        #[databag(rename = "scrape_metadata", json, title = "Scrape Metadata")]
+        #[databag(rename = "scrape_metadata", title = "Scrape Metadata")]
         pub scrape_metadata: ScrapeMetadataModel,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

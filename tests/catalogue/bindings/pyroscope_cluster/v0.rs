@@ -43,7 +43,7 @@ pub mod v0 {
     /// PyroscopeClusterRequirerUnitData.
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct RequirerUnitData {
-        #[databag(rename = "juju_topology", json, title = "Juju Topology")]
+        #[databag(rename = "juju_topology", title = "Juju Topology")]
         pub juju_topology: Topology,
         #[databag(json, title = "Address")]
         pub address: String,
@@ -58,31 +58,22 @@ pub mod v0 {
         #[databag(rename = "worker_config", json, title = "Worker Config")]
         pub worker_config: String,
         /// List of loki-push-api endpoints to which the worker node can push any logs it generates.
-        #[databag(rename = "loki_endpoints", json, title = "Loki Endpoints")]
+        #[databag(rename = "loki_endpoints", title = "Loki Endpoints")]
         pub loki_endpoints: Option<BTreeMap<String, String>>,
         /// Endpoints to which the the worker can push charm traces to.
-        #[databag(
-            rename = "charm_tracing_receivers",
-            json,
-            title = "Charm Tracing Receivers"
-        )]
+        #[databag(rename = "charm_tracing_receivers", title = "Charm Tracing Receivers")]
         pub charm_tracing_receivers: Option<BTreeMap<String, String>>,
         /// Endpoints to which the the worker can push workload traces to.
         #[databag(
             rename = "workload_tracing_receivers",
-            json,
             title = "Workload Tracing Receivers"
         )]
         pub workload_tracing_receivers: Option<BTreeMap<String, String>>,
         /// Endpoints to which the workload (and the worker charm) can push metrics to.
-        #[databag(
-            rename = "remote_write_endpoints",
-            json,
-            title = "Remote Write Endpoints"
-        )]
+        #[databag(rename = "remote_write_endpoints", title = "Remote Write Endpoints")]
         pub remote_write_endpoints: Option<Vec<RemoteWriteEndpoint>>,
         /// Ports that the worker should open. If not provided, the worker will open all the legacy ones.
-        #[databag(rename = "worker_ports", json, title = "Worker Ports")]
+        #[databag(rename = "worker_ports", title = "Worker Ports")]
         pub worker_ports: Option<Vec<i64>>,
         /// CA certificate for tls encryption.
         #[databag(rename = "ca_cert", json, title = "Ca Cert")]

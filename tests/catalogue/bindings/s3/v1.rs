@@ -57,18 +57,13 @@ pub mod v1 {
         #[databag(title = "Storage Class", example = "glacier")]
         pub storage_class: String,
         /// The complete CA chain, which can be used for HTTPS validation.
-        #[databag(
-            json,
-            title = "TLS CA Chain",
-            example = "[\"base64-encoded-ca-chain==\"]"
-        )]
+        #[databag(title = "TLS CA Chain", example = "[\"base64-encoded-ca-chain==\"]")]
         pub tls_ca_chain: Vec<String>,
         /// S3 protocol specific API signature.
-        #[databag(json, title = "S3 API signature", example = "2", example = "4")]
+        #[databag(title = "S3 API signature", example = "2", example = "4")]
         pub s3_api_version: Value,
         /// The custom metadata (HTTP headers).
         #[databag(
-            json,
             title = "Custom metadata",
             example = "[\"Cache-Control=max-age=90000,min-fresh=9000\",\"X-Amz-Server-Side-Encryption-Customer-Key=CuStoMerKey=\"]"
         )]

@@ -12,7 +12,6 @@ pub mod v0 {
         pub service_account: String,
         /// Any provider field which should be transfered as Juju Secret. This field is auto-populated by the data-interfaces lib.
         #[databag(
-            json,
             title = "Requested secrets",
             example = "[\"spark-properties\",\"resource-manifest\"]"
         )]

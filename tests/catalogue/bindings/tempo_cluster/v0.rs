@@ -34,7 +34,7 @@ pub mod v0 {
     /// TempoClusterRequirerUnitData.
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct RequirerUnitData {
-        #[databag(rename = "juju_topology", json, title = "Juju Topology")]
+        #[databag(rename = "juju_topology", title = "Juju Topology")]
         pub juju_topology: Topology,
         #[databag(json, title = "Address")]
         pub address: String,
@@ -49,7 +49,7 @@ pub mod v0 {
         #[databag(rename = "worker_config", json, title = "Worker Config")]
         pub worker_config: String,
         /// List of loki-push-api endpoints to which the worker node can push any logs it generates.
-        #[databag(rename = "loki_endpoints", json, title = "Loki Endpoints")]
+        #[databag(rename = "loki_endpoints", title = "Loki Endpoints")]
         pub loki_endpoints: Option<BTreeMap<String, String>>,
         /// CA certificate for tls encryption.
         #[databag(rename = "ca_cert", json, title = "Ca Cert")]
@@ -61,14 +61,10 @@ pub mod v0 {
         #[databag(rename = "privkey_secret_id", json, title = "Privkey Secret Id")]
         pub privkey_secret_id: Option<String>,
         /// Endpoints to which the workload (and the worker charm) can push metrics to.
-        #[databag(
-            rename = "remote_write_endpoints",
-            json,
-            title = "Remote Write Endpoints"
-        )]
+        #[databag(rename = "remote_write_endpoints", title = "Remote Write Endpoints")]
         pub remote_write_endpoints: Option<Vec<BTreeMap<String, String>>>,
         /// Tempo receiver protocols to which the worker node can push any traces it generates.It is a mapping from protocol names such as `zipkin`, `otlp_grpc`, `otlp_http`.The actual protocol names depend on what the Tempo version that the applications are operating currently support. See the `tracing` interface specification for more information on this.
-        #[databag(rename = "tempo_receiver", json, title = "Tempo Receiver")]
+        #[databag(rename = "tempo_receiver", title = "Tempo Receiver")]
         pub tempo_receiver: Option<BTreeMap<String, String>>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

@@ -34,7 +34,7 @@ pub mod v1 {
     /// TempoClusterRequirerUnitData.
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct RequirerUnitData {
-        #[databag(rename = "juju_topology", json, title = "Juju Topology")]
+        #[databag(rename = "juju_topology", title = "Juju Topology")]
         pub juju_topology: Topology,
         #[databag(json, title = "Address")]
         pub address: String,
@@ -49,7 +49,7 @@ pub mod v1 {
         #[databag(rename = "worker_config", json, title = "Worker Config")]
         pub worker_config: String,
         /// List of loki-push-api endpoints to which the worker node can push any logs it generates.
-        #[databag(rename = "loki_endpoints", json, title = "Loki Endpoints")]
+        #[databag(rename = "loki_endpoints", title = "Loki Endpoints")]
         pub loki_endpoints: Option<BTreeMap<String, String>>,
         /// CA certificate for tls encryption.
         #[databag(rename = "ca_cert", json, title = "Ca Cert")]
@@ -64,28 +64,19 @@ pub mod v1 {
         #[databag(rename = "privkey_secret_id", json, title = "Privkey Secret Id")]
         pub privkey_secret_id: Option<String>,
         /// Endpoints to which the workload (and the worker charm) can push metrics to.
-        #[databag(
-            rename = "remote_write_endpoints",
-            json,
-            title = "Remote Write Endpoints"
-        )]
+        #[databag(rename = "remote_write_endpoints", title = "Remote Write Endpoints")]
         pub remote_write_endpoints: Option<Vec<BTreeMap<String, String>>>,
         /// Endpoints to which the worker node can push its charm traces to.It is a mapping from protocol names such as `zipkin`, `otlp_grpc`, `otlp_http`.
-        #[databag(
-            rename = "charm_tracing_receivers",
-            json,
-            title = "Charm Tracing Receivers"
-        )]
+        #[databag(rename = "charm_tracing_receivers", title = "Charm Tracing Receivers")]
         pub charm_tracing_receivers: Option<BTreeMap<String, String>>,
         /// Endpoints to which the worker node can push its workload traces to.It is a mapping from protocol names such as `zipkin`, `otlp_grpc`, `otlp_http`.
         #[databag(
             rename = "workload_tracing_receivers",
-            json,
             title = "Workload Tracing Receivers"
         )]
         pub workload_tracing_receivers: Option<BTreeMap<String, String>>,
         /// Ports that the worker should open on its pod.
-        #[databag(rename = "worker_ports", json, title = "Worker Ports")]
+        #[databag(rename = "worker_ports", title = "Worker Ports")]
         pub worker_ports: Option<Vec<i64>>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

@@ -59,7 +59,6 @@ pub mod v1 {
         /// List of certificate signing requests.
         #[databag(
             rename = "certificate_signing_requests",
-            json,
             title = "Certificate Signing Requests"
         )]
         pub certificate_signing_requests: Vec<CertificateSigningRequest>,
@@ -75,7 +74,6 @@ pub mod v1 {
         /// List of certificate signing requests.
         #[databag(
             rename = "certificate_signing_requests",
-            json,
             title = "Certificate Signing Requests"
         )]
         pub certificate_signing_requests: Vec<CertificateSigningRequest>,
@@ -87,7 +85,7 @@ pub mod v1 {
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct ProviderAppData {
         /// List of certificates.
-        #[databag(json, title = "Certificates")]
+        #[databag(title = "Certificates")]
         pub certificates: Vec<Certificate>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

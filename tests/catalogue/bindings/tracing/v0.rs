@@ -26,7 +26,7 @@ pub mod v0 {
     pub struct ProviderAppData {
         #[databag(title = "Host")]
         pub host: String,
-        #[databag(json, title = "Ingesters")]
+        #[databag(title = "Ingesters")]
         pub ingesters: Vec<Ingester>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

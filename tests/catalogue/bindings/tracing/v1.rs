@@ -26,7 +26,7 @@ pub mod v1 {
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct RequirerAppData {
         /// List of protocols that the requirer wishes to use.
-        #[databag(json, title = "Protocols")]
+        #[databag(title = "Protocols")]
         pub protocols: Vec<String>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]
@@ -38,7 +38,7 @@ pub mod v1 {
         #[databag(title = "Host", example = "example.com")]
         pub host: String,
         /// List of the receivers that this server has enabled, and their ports.
-        #[databag(json, title = "Receivers")]
+        #[databag(title = "Receivers")]
         pub receivers: Vec<Receiver>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

@@ -52,7 +52,7 @@ pub mod v2 {
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct RequirerAppData {
         /// List of protocols that the requirer wishes to use.
-        #[databag(json, title = "Receivers")]
+        #[databag(title = "Receivers")]
         pub receivers: Vec<String>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]
@@ -61,7 +61,7 @@ pub mod v2 {
     #[derive(Clone, Debug, Default, PartialEq, Databag)]
     pub struct ProviderAppData {
         /// A list of enabled receivers in the form of the protocol they use and their resolvable server url.
-        #[databag(json, title = "Receivers")]
+        #[databag(title = "Receivers")]
         pub receivers: Vec<Receiver>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

@@ -39,7 +39,7 @@ pub mod v0 {
         #[databag(rename = "ca_certificate", title = "Ca Certificate")]
         pub ca_certificate: String,
         /// Mapping of unit name and credentials for that unit. Credentials are a juju secret containing a 'role-id' and a 'role-secret-id'. In case of wrap_ttl being requested, 'role-secret-id' will be empty and 'wrapping-token' will contain the role-secret-id as a response-wrapping token.
-        #[databag(json, title = "Credentials")]
+        #[databag(title = "Credentials")]
         pub credentials: BTreeMap<String, String>,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

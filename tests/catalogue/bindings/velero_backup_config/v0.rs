@@ -53,7 +53,7 @@ pub mod v0 {
         #[databag(title = "Client Model Name", example = "kubeflow-model")]
         pub model: String,
         /// Backup specification details (namespaces, resources, etc.).
-        #[databag(json, title = "Velero Backup Spec")]
+        #[databag(title = "Velero Backup Spec")]
         pub spec: VeleroBackupSpec,
         /// Keys no field declares, kept so that they survive a round trip.
         #[databag(flatten)]

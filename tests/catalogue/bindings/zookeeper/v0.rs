@@ -12,7 +12,6 @@ pub mod v0 {
         pub extra_user_roles: Option<String>,
         /// Any provider field which should be transfered as Juju Secret
         #[databag(
-            json,
             title = "Requested secrets",
             example = "[\"username\",\"password\",\"tls-ca\",\"uris\"]"
         )]
