@@ -100,17 +100,17 @@ for name in cache-charm cache-charm-serde; do
 done
 
 verdict() { awk -v v="$1" -v t="$2" 'BEGIN { print (v <= t) ? "met" : "MISSED" }'; }
-printf '%-28s %-16s %-16s %-16s %-10s %s\n' what databag_charm serde_only delta target verdict
+printf '%-32s %-16s %-16s %-16s %-10s %s\n' what databag_charm serde_only delta target verdict
 for profile in debug release; do
   read -r ours_wall ours_cpu <<<"${figures[cache-charm-$profile]}"
   read -r serde_wall serde_cpu <<<"${figures[cache-charm-serde-$profile]}"
   delta_wall=$(awk -v a="$ours_wall" -v b="$serde_wall" 'BEGIN { printf "%+.1f", a - b }')
   delta_cpu=$(awk -v a="$ours_cpu" -v b="$serde_cpu" 'BEGIN { printf "%+.1f", a - b }')
-  printf '%-28s %-16s %-16s %-16s %-10s %s\n' "clean build, $profile (wall/cpu)" \
+  printf '%-32s %-16s %-16s %-16s %-10s %s\n' "clean build, $profile (wall/cpu)" \
     "$ours_wall/$ours_cpu s" "$serde_wall/$serde_cpu s" "$delta_wall/$delta_cpu s" "<= +10 s" \
     "$(verdict "$delta_wall" 10)"
 done
-printf '%-28s %-16s %-16s %-16s %-10s %s\n' "stripped release binary" \
+printf '%-32s %-16s %-16s %-16s %-10s %s\n' "stripped release binary" \
   "${figures[cache-charm-size]} KiB" "${figures[cache-charm-serde-size]} KiB" \
   "+$(( figures[cache-charm-size] - figures[cache-charm-serde-size] )) KiB" "<= 800 KiB" \
   "$(verdict "${figures[cache-charm-size]}" 800)"

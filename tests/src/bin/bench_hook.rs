@@ -164,6 +164,7 @@ fn run() -> Result<(), String> {
     let mut results = Vec::new();
     for &n in &options.responses {
         let base = prepare_base(&setup, n)?;
+        let tool_floor = tool_call_cost(&setup, &base, options.rounds)?;
         for scenario in ["first", "steady"] {
             let snapshots = [Contender::Rust, Contender::Python]
                 .map(|contender| prepare(&setup, &base, scenario, contender));
@@ -199,12 +200,16 @@ fn run() -> Result<(), String> {
                 "responses": n,
                 "scenario": scenario,
                 "rounds": options.rounds,
+                "tool_call_cpu_us": tool_floor,
                 "rust": summary(&samples[0]),
                 "python": summary(&samples[1]),
             }));
         }
     }
-    let report = json!({ "results": results, "machine": machine() });
+    let report = json!({
+        "results": results,
+        "machine": machine(),
+    });
     if options.json {
         println!("{report}");
     } else {
@@ -305,6 +310,45 @@ fn restore(setup: &Setup, from: &Path, to: &Path) -> Result<EmuModel, String> {
         .map_err(|error| format!("copying the model: {error}"))?;
     let state = load_state(&to.join("state.json")).map_err(|error| error.to_string())?;
     EmuModel::new(to, &setup.emulator, &state).map_err(|error| error.to_string())
+}
+
+/// The cost of one hook-tool process in the model of `base`, the floor under every call a hook
+/// makes: `is-leader --format=json` run as the requirer unit (start-up, the state file read
+/// under its lock, one line printed), `rounds` times (at least 5); median, min and max of its CPU time (microseconds).
+fn tool_call_cost(
+    setup: &Setup,
+    (base, _): &(PathBuf, u32),
+    rounds: usize,
+) -> Result<Value, String> {
+    let model = restore(setup, base, &setup.work.join("tool-floor"))?;
+    let env = model.env(&Hook::new(UNIT, "update-status"));
+    let program = model.bin_dir().join("is-leader");
+    let mut samples = Vec::new();
+    for _ in 0..rounds.max(5) {
+        let before = children_cpu_us()?;
+        let output = Command::new(&program)
+            .arg("--format=json")
+            .env_clear()
+            .envs(env.iter().cloned())
+            .current_dir(model.dir())
+            .output()
+            .map_err(|error| format!("{}: {error}", program.display()))?;
+        let cpu_us = children_cpu_us()? - before;
+        if !output.status.success() || output.stdout != b"true\n" {
+            return Err(format!(
+                "is-leader: {}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        samples.push(cpu_us);
+    }
+    samples.sort_by(f64::total_cmp);
+    Ok(json!({
+        "median": median(&samples),
+        "min": samples.first().copied().unwrap_or_default(),
+        "max": samples.last().copied().unwrap_or_default(),
+    }))
 }
 
 /// Links the Python charm's files into the unit's charm directory, as `juju deploy` unpacks
@@ -599,6 +643,33 @@ fn print_table(report: &Value) {
             None => verdicts.push(format!(
                 "N = {n:<2} {scenario:<6}: python/rust CPU {cpu_ratio:.1}x (wall {wall_ratio:.1}x), no target"
             )),
+        }
+        let floor = result["tool_call_cpu_us"]["median"]
+            .as_f64()
+            .unwrap_or_default();
+        if let Some(target) = ratio_target(n)
+            && floor > 0.0
+        {
+            let python = result["python"]["cpu_us"]["median"]
+                .as_f64()
+                .unwrap_or_default();
+            let rust = result["rust"]["cpu_us"]["median"]
+                .as_f64()
+                .unwrap_or_default();
+            let calls = result["rust"]["calls"]["median"]
+                .as_f64()
+                .unwrap_or_default();
+            verdicts.push(format!(
+                "    rust: {calls} tool processes x {:.2} ms (one is-leader in this model, {:.2}-{:.2}) \
+                 = {:.0}% of its CPU; {target}x needs the rust hook <= {:.1} ms: <= {:.0} tool \
+                 calls at that cost, even with no work of its own",
+                floor / 1000.0,
+                ms(&result["tool_call_cpu_us"]["min"]),
+                ms(&result["tool_call_cpu_us"]["max"]),
+                100.0 * calls * floor / rust.max(1.0),
+                python / target / 1000.0,
+                (python / target / floor).floor()
+            ));
         }
         if n == 50 && scenario == "steady" {
             let calls = result["rust"]["calls"]["max"].as_f64().unwrap_or_default();
