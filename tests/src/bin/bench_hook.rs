@@ -93,7 +93,7 @@ fn options() -> Result<Options, String> {
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    if options.rounds == 0 || options.responses.iter().any(|&n| n == 0) {
+    if options.rounds == 0 || options.responses.contains(&0) {
         return Err("rounds and responses must be at least 1".to_owned());
     }
     Ok(options)
@@ -222,20 +222,31 @@ fn absolute(path: &Path) -> Result<PathBuf, String> {
     std::fs::canonicalize(path).map_err(|error| format!("{}: {error}", path.display()))
 }
 
-/// The venv's `lib/python3.X/site-packages`: what charmcraft packs as the charm's `venv/`.
+/// The venv's `lib/python3.X/site-packages`: what charmcraft packs as the charm's `venv/`. Its
+/// X must be the `python3` that `dispatch` runs (`/usr/bin/env python3`, on this `PATH`), or
+/// the compiled modules (pydantic-core, cryptography) would not load.
 fn site_packages(venv: &Path) -> Result<PathBuf, String> {
-    let lib = absolute(venv)?.join("lib");
-    let entries = std::fs::read_dir(&lib).map_err(|error| format!("{}: {error}", lib.display()))?;
-    for entry in entries.flatten() {
-        let path = entry.path().join("site-packages");
-        if entry.file_name().to_string_lossy().starts_with("python3") && path.is_dir() {
-            return Ok(path);
-        }
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            "import sys; print(f'python{sys.version_info[0]}.{sys.version_info[1]}')",
+        ])
+        .output()
+        .map_err(|error| format!("python3: {error}"))?;
+    let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let path = absolute(venv)?
+        .join("lib")
+        .join(&version)
+        .join("site-packages");
+    if output.status.success() && path.is_dir() {
+        Ok(path)
+    } else {
+        Err(format!(
+            "{}: not there (python3 on PATH is {version:?}; tests/scripts/python-env.sh makes \
+             the venv with it)",
+            path.display()
+        ))
     }
-    Err(format!(
-        "{}: no python3*/site-packages (run tests/scripts/python-env.sh)",
-        lib.display()
-    ))
 }
 
 /// A model snapshot: the directory to copy for every run, and the hook program in it.
