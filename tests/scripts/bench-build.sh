@@ -12,6 +12,8 @@
 # and weighed. The crates are packaged from a temporary clone at REV (default HEAD), so the
 # working tree and target/ are untouched (and uncommitted changes are not measured).
 # Wall seconds and CPU seconds (user + system of cargo and everything it ran; /usr/bin/time).
+# Where the databag charm's time goes: the crates that took longest to compile in its clean
+# builds of the last run (`cargo build --timings`, both charms built with it alike).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rev=$(git rev-parse "${REV:-HEAD}")
@@ -73,10 +75,24 @@ middle() {
 
 # `clean NAME PROFILE RUN`: one clean build of charm NAME's binary, "wall cpu".
 clean() {
-  local name=$1 profile=$2 run=$3 flags=(--offline --bin "$1")
+  local name=$1 profile=$2 run=$3 flags=(--offline --timings --bin "$1")
   [[ $profile == release ]] && flags+=(--release)
   export CARGO_TARGET_DIR=$work/target-$name-$profile-$run
   (cd "$work/$name" && measure "$work/log" cargo build "${flags[@]}")
+}
+
+# `slowest HTML`: the six crates of a `--timings` report that took longest (all their units:
+# library, build script, binary), "name seconds" each.
+slowest() {
+  python3 - "$1" <<'PY'
+import json, re, sys
+html = open(sys.argv[1]).read()
+units = json.loads(re.search(r"const UNIT_DATA = (\[.*?\n\]);", html, re.S).group(1))
+total = {}
+for unit in units:
+    total[unit["name"]] = total.get(unit["name"], 0.0) + unit["duration"]
+print(", ".join(f"{name} {secs:.1f} s" for name, secs in sorted(total.items(), key=lambda kv: -kv[1])[:6]))
+PY
 }
 
 declare -A figures
@@ -86,6 +102,9 @@ for profile in debug release; do
     # Alternating, so a burst of load on this shared machine hits both charms alike.
     for name in cache-charm cache-charm-serde; do
       clean "$name" "$profile" "$run" >>"$work/$name-$profile"
+      if [[ $name == cache-charm && $run == "$runs" ]]; then
+        slowest "$work/target-$name-$profile-$run/cargo-timings/cargo-timing.html" >"$work/slowest-$profile"
+      fi
       # Only the last run's release target is kept (for the binary size).
       [[ $profile == release && $run == "$runs" ]] || rm -rf "$work/target-$name-$profile-$run"
     done
@@ -114,6 +133,9 @@ printf '%-32s %-16s %-16s %-16s %-10s %s\n' "stripped release binary" \
   "${figures[cache-charm-size]} KiB" "${figures[cache-charm-serde-size]} KiB" \
   "+$(( figures[cache-charm-size] - figures[cache-charm-serde-size] )) KiB" "<= 800 KiB" \
   "$(verdict "${figures[cache-charm-size]}" 800)"
+for profile in debug release; do
+  echo "slowest crates of the databag charm, $profile (cargo --timings, compile seconds): $(cat "$work/slowest-$profile")"
+done
 echo "(clean builds of tests/external/cache-charm on the packaged databag crates at ${rev:0:12} and of" \
   "tests/external/cache-charm-serde; median of $runs; delta judged on wall time; cpu = user + system;" \
   "machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs);" \
