@@ -19,14 +19,19 @@ const CONNECTIONS: &str = "valkey-connections.json";
 /// One hook run's cost.
 #[derive(Clone, Copy, Debug)]
 pub struct Sample {
+    /// User + system CPU time of the hook and its tool processes, microseconds.
     pub cpu_us: f64,
+    /// Wall time from spawning the hook to its exit, microseconds.
     pub wall_us: f64,
+    /// Hook-tool calls the hook made.
     pub calls: usize,
 }
 
 /// What one measured hook did: its cost, and its tool calls (`tool args...`).
 pub struct Measured {
+    /// The figures.
     pub sample: Sample,
+    /// Each call as `tool args...`.
     pub calls: Vec<String>,
 }
 

@@ -18,8 +18,11 @@ pub const HOOK: &str = "cache-relation-changed";
 
 /// A model snapshot: the directory to copy for every run, and the hook program in it.
 pub struct Snapshot {
+    /// The model directory (state, tool links, the unit's charm directory).
     pub dir: PathBuf,
+    /// The hook program: the Rust charm's binary, or the Python charm's `dispatch`.
     pub program: PathBuf,
+    /// The relation's number.
     pub relation: u32,
 }
 
