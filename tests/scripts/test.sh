@@ -39,3 +39,9 @@ cargo test --workspace --no-fail-fast 2>&1 | tee target/test-output.txt
 grep -E '^test result:' target/test-output.txt | awk '
   { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed;?$/) p += $i; if ($(i+1) ~ /^failed;?$/) f += $i; if ($(i+1) ~ /^ignored;?$/) s += $i } }
   END { printf "%d passed, %d failed, %d skipped\n", p, f, s }'
+
+step "hook benchmark smoke run: the Python charm and bench_hook still work (one round; no timing judged)"
+# The debug binaries `cargo test` just built; each run checks the hook's outcome (status, the
+# connection file), so a broken charm or driver fails here rather than in the benchmark.
+target/debug/bench_hook --rounds 1 --responses 1,2 >target/bench-hook-smoke.txt
+echo "bench_hook: both charms handled cache-relation-changed (1 and 2 responses, first and steady)"

@@ -1087,3 +1087,77 @@ fn concurrent_hooks_do_not_lose_writes() {
         );
     }
 }
+
+/// `relation-model-get` prints the remote application's model, `{"uuid": ...}` (juju/juju
+/// worker/uniter/runner/jujuc/relation-model-get.go, Juju 3.6.2+; ops asks it for
+/// `Relation.remote_model`, the reference library for `is_cross_model_relation`), and refuses
+/// an unknown relation; boolean flags take an inline value as gnuflag reads it (ops runs
+/// `status-set --application=False`).
+#[test]
+fn relation_model_get_and_boolean_flag_values() {
+    let world = EmuWorld::new();
+    let model = &world.model;
+    let (status, stdout, stderr) = tool(
+        model,
+        "requirer/0",
+        "relation-model-get",
+        &["--format=json", "-r", "cache:0"],
+        &[],
+    );
+    assert_eq!(status, 0, "{stderr}");
+    assert_eq!(stdout, format!("{{\"uuid\":\"{MODEL_UUID}\"}}\n"));
+    let (status, _, stderr) = tool(
+        model,
+        "requirer/0",
+        "relation-model-get",
+        &["--format=json", "-r", "7"],
+        &[],
+    );
+    assert_eq!(
+        (status, stderr.as_str()),
+        (
+            2,
+            "ERROR invalid value \"7\" for option -r: relation not found\n"
+        )
+    );
+
+    let (status, _, stderr) = tool(
+        model,
+        "valkey/0",
+        "status-set",
+        &["--application=False", "active", "--", "unit only"],
+        &[],
+    );
+    assert_eq!(status, 0, "{stderr}");
+    let (status, _, stderr) = tool(
+        model,
+        "valkey/0",
+        "status-set",
+        &["--application=true", "blocked", "whole app"],
+        &[],
+    );
+    assert_eq!(status, 0, "{stderr}");
+    let state = model.state();
+    assert_eq!(
+        state.status("valkey/0"),
+        Some(&WorkloadStatus::Active("unit only".to_owned()))
+    );
+    assert_eq!(
+        state.status("valkey"),
+        Some(&WorkloadStatus::Blocked("whole app".to_owned()))
+    );
+    let (status, _, stderr) = tool(
+        model,
+        "valkey/0",
+        "status-set",
+        &["--application=maybe", "active"],
+        &[],
+    );
+    assert_eq!(
+        (status, stderr.as_str()),
+        (
+            2,
+            "ERROR invalid boolean value \"maybe\" for flag: --application=maybe\n"
+        )
+    );
+}

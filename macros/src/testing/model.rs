@@ -31,6 +31,7 @@ pub const TOOLS: &[&str] = &[
     "relation-list",
     "relation-get",
     "relation-set",
+    "relation-model-get",
     "secret-add",
     "secret-get",
     "secret-info-get",

@@ -169,8 +169,24 @@ fn parse(args: &[String], valued: &[&str], switches: &[&str]) -> Result<Args, Re
                     .ok_or_else(|| usage(format!("flag needs an argument: {arg}")))?,
             };
             parsed.values.insert(name.to_owned(), value);
-        } else if switches.contains(&name) && inline.is_none() {
-            parsed.switches.insert(name.to_owned());
+        } else if switches.contains(&name) {
+            // A boolean flag takes `--flag=value` too (ops passes `--application=False`), the
+            // value read as Go's strconv.ParseBool reads it (juju/gnuflag, like Go's flag
+            // package, sets a bool flag from an inline value).
+            let on = match inline.as_deref() {
+                None | Some("1" | "t" | "T" | "true" | "TRUE" | "True") => true,
+                Some("0" | "f" | "F" | "false" | "FALSE" | "False") => false,
+                Some(value) => {
+                    return Err(usage(format!(
+                        "invalid boolean value {value:?} for flag: {arg}"
+                    )));
+                }
+            };
+            if on {
+                parsed.switches.insert(name.to_owned());
+            } else {
+                parsed.switches.remove(name);
+            }
         } else {
             return Err(usage(format!("option provided but not defined: {arg}")));
         }
@@ -374,6 +390,21 @@ fn dispatch(
             }
             state.relation_set(unit, &id, args.switch("app"), &update)?;
             Ok(String::new())
+        }
+        "relation-model-get" => {
+            // worker/uniter/runner/jujuc/relation-model-get.go (Juju 3.6.2+): the UUID of the
+            // model hosting the remote application, `{"uuid": ...}`; an unknown relation is
+            // refused as by relation-get. One model here, so the remote model is this one.
+            let args = parse(raw, &["format", "relation"], &[])?;
+            let json = check_format(&args)?;
+            no_more(&args.positional)?;
+            relation(state, unit, &args)?;
+            let uuid = state.model_uuid();
+            Ok(if json {
+                json_out(&json!({ "uuid": uuid }))
+            } else {
+                format!("uuid: {uuid}\n")
+            })
         }
         "secret-add" => {
             let args = parse(
