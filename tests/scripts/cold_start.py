@@ -74,5 +74,5 @@ for name in commands:
     print(f"{name:46} {wall[name]:>9.2f} ms {spread[name][0]:>7.2f}-{spread[name][1]:<7.2f} "
           f"{rss[name]:>7.1f} MB {wall[python] / wall[name]:>11.1f}x")
 print(f"({RUNS} runs each, alternating, after a warm-up. The relation-changed figure includes the "
-      "4 hook tool processes it spawns: relation-get x2, secret-get x2, each an emulated hook "
-      "tool; peak RSS is the largest single process, from GNU time)")
+      "hook tool processes it spawns (emulated hook tools; the model's calls.log lists them); "
+      "peak RSS is the largest single process, from GNU time)")
