@@ -12,6 +12,9 @@ use databag_codegen::Interface;
 use databag_codegen::model::RoleKind;
 use serde_json::{Value, json};
 
+mod common;
+use common::assert_exit;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -25,17 +28,6 @@ fn databag(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("run databag")
-}
-
-#[track_caller]
-fn assert_exit(output: &Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 fn files(dir: &Path, rel: &Path, out: &mut BTreeSet<String>) {
