@@ -64,22 +64,19 @@ pub(super) fn compare(old: &Interface, new: &Interface, out: &mut Vec<Finding>) 
             }
         }
     }
-    let metadata: Vec<&str> = [
+    let metadata = changed(&[
         ("version", old.version != new.version),
         ("status", old.status != new.status),
         ("maintainer", old.maintainer != new.maintainer),
         ("providers", old.providers != new.providers),
         ("requirers", old.requirers != new.requirers),
-    ]
-    .into_iter()
-    .filter_map(|(key, changed)| changed.then_some(key))
-    .collect();
-    if let Some(first) = metadata.first() {
+    ]);
+    if let Some((first, keys)) = metadata {
         top(
             Rule::MetadataChanged,
             Breaks::NONE,
-            Origin::new(*first),
-            format!("catalogue metadata changed: {}", metadata.join(", ")),
+            Origin::new(first),
+            format!("catalogue metadata changed: {keys}"),
         );
     }
     let group_docs = old.secret_groups.iter().any(|group| {
@@ -87,23 +84,20 @@ pub(super) fn compare(old: &Interface, new: &Interface, out: &mut Vec<Finding>) 
             .iter()
             .any(|g| g.name == group.name && g.description != group.description)
     });
-    let docs: Vec<&str> = [
+    let docs = changed(&[
         ("title", old.title != new.title),
         ("summary", old.summary != new.summary),
         ("usage", old.usage != new.usage),
         ("direction", old.direction != new.direction),
         ("behavior", old.behavior != new.behavior),
         ("secret_groups", group_docs),
-    ]
-    .into_iter()
-    .filter_map(|(key, changed)| changed.then_some(key))
-    .collect();
-    if let Some(first) = docs.first() {
+    ]);
+    if let Some((first, keys)) = docs {
         top(
             Rule::DocsChanged,
             Breaks::NONE,
-            Origin::new(*first),
-            format!("interface documentation changed: {}", docs.join(", ")),
+            Origin::new(first),
+            format!("interface documentation changed: {keys}"),
         );
     }
     if old.protocol != new.protocol {
@@ -348,4 +342,15 @@ fn selector_text(tag: Option<&str>, selector: &Selector) -> String {
 /// `requirers`, `providers`.
 pub(super) fn plural(kind: RoleKind) -> String {
     format!("{}s", kind.as_str())
+}
+
+/// The keys of `pairs` marked changed: the first (where the finding is located) and all of
+/// them comma-joined; `None` when none changed.
+fn changed(pairs: &[(&'static str, bool)]) -> Option<(&'static str, String)> {
+    let keys: Vec<&str> = pairs
+        .iter()
+        .filter_map(|(key, changed)| changed.then_some(*key))
+        .collect();
+    let first = keys.first().copied()?;
+    Some((first, keys.join(", ")))
 }
