@@ -153,68 +153,105 @@ impl WireValue for bool {
     }
 }
 
-/// The integer types: plain decimal text in a databag, a JSON number inside JSON values; the
-/// same code for each but the range, the JSON accessor and the name in errors.
-macro_rules! integer_wire_value {
-    ($ty:ty, $kind:expr, $as_json:ident, $expected:literal, $parse:ident) => {
-        impl WireValue for $ty {
-            fn kind() -> Kind {
-                $kind
-            }
+impl WireValue for i64 {
+    fn kind() -> Kind {
+        Kind::Integer
+    }
 
-            fn to_value(&self) -> Option<Value> {
-                Some(Value::from(*self))
-            }
+    fn to_value(&self) -> Option<Value> {
+        Some(Value::from(*self))
+    }
 
-            fn from_value(value: Value, path: &Path) -> Result<Self, Error> {
-                match value.$as_json() {
-                    Some(number) => Ok(number),
-                    None => Err(Error::wrong_type(path.clone(), $expected, describe(&value))),
-                }
-            }
-
-            const PLAIN: bool = true;
-
-            fn deserialize_wire<'de, D: Deserializer<'de>>(
-                deserializer: D,
-            ) -> Result<Self, D::Error> {
-                <$ty>::deserialize(deserializer)
-            }
-
-            fn from_plain(text: &str) -> Option<Self> {
-                $parse(text)
-            }
-
-            fn from_content(text: &str) -> Option<Self> {
-                $parse(text)
-            }
-
-            fn resolve_fast(&mut self, _: &mut dyn SecretResolver) -> Result<(), Fallback> {
-                Ok(())
-            }
-
-            fn write_json(&self, out: &mut String, _: &mut Encoder) -> Result<(), Fallback> {
-                self.write_plain(out)
-            }
-
-            fn write_plain(&self, out: &mut String) -> Result<(), Fallback> {
-                use std::fmt::Write;
-                // Writing to a String cannot fail.
-                let _ = write!(out, "{self}");
-                Ok(())
-            }
+    fn from_value(value: Value, path: &Path) -> Result<Self, Error> {
+        match value.as_i64() {
+            Some(number) => Ok(number),
+            None => Err(Error::wrong_type(
+                path.clone(),
+                "an integer",
+                describe(&value),
+            )),
         }
-    };
+    }
+
+    const PLAIN: bool = true;
+
+    fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        i64::deserialize(deserializer)
+    }
+
+    fn from_plain(text: &str) -> Option<Self> {
+        parse_integer(text)
+    }
+
+    fn from_content(text: &str) -> Option<Self> {
+        parse_integer(text)
+    }
+
+    fn resolve_fast(&mut self, _: &mut dyn SecretResolver) -> Result<(), Fallback> {
+        Ok(())
+    }
+
+    fn write_json(&self, out: &mut String, _: &mut Encoder) -> Result<(), Fallback> {
+        self.write_plain(out)
+    }
+
+    fn write_plain(&self, out: &mut String) -> Result<(), Fallback> {
+        use std::fmt::Write;
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{self}");
+        Ok(())
+    }
 }
 
-integer_wire_value!(i64, Kind::Integer, as_i64, "an integer", parse_integer);
-integer_wire_value!(
-    u64,
-    Kind::Unsigned,
-    as_u64,
-    "a non-negative integer",
-    parse_unsigned
-);
+impl WireValue for u64 {
+    fn kind() -> Kind {
+        Kind::Unsigned
+    }
+
+    fn to_value(&self) -> Option<Value> {
+        Some(Value::from(*self))
+    }
+
+    fn from_value(value: Value, path: &Path) -> Result<Self, Error> {
+        match value.as_u64() {
+            Some(number) => Ok(number),
+            None => Err(Error::wrong_type(
+                path.clone(),
+                "a non-negative integer",
+                describe(&value),
+            )),
+        }
+    }
+
+    const PLAIN: bool = true;
+
+    fn deserialize_wire<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        u64::deserialize(deserializer)
+    }
+
+    fn from_plain(text: &str) -> Option<Self> {
+        parse_unsigned(text)
+    }
+
+    fn from_content(text: &str) -> Option<Self> {
+        parse_unsigned(text)
+    }
+
+    fn resolve_fast(&mut self, _: &mut dyn SecretResolver) -> Result<(), Fallback> {
+        Ok(())
+    }
+
+    fn write_json(&self, out: &mut String, _: &mut Encoder) -> Result<(), Fallback> {
+        self.write_plain(out)
+    }
+
+    fn write_plain(&self, out: &mut String) -> Result<(), Fallback> {
+        use std::fmt::Write;
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{self}");
+        Ok(())
+    }
+}
 
 impl WireValue for Value {
     fn kind() -> Kind {
