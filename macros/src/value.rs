@@ -203,6 +203,9 @@ impl WireValue for i64 {
     }
 }
 
+// Written out rather than generated with `i64`'s by a macro: rustc's "the following other
+// types implement trait" help for an unsupported field type points at these impls, and inside
+// a macro it shows the macro's body instead of `impl WireValue for u64`.
 impl WireValue for u64 {
     fn kind() -> Kind {
         Kind::Unsigned
