@@ -30,6 +30,10 @@ bash tests/scripts/external-charm.sh
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+# The workspace unifies features (`testing`, the CLI) that a charm's build leaves off: lint the
+# crates as a charm and a build.rs compile them too.
+cargo clippy --quiet -p databag --no-default-features --features relation -- -D warnings
+cargo clippy --quiet -p databag-codegen --no-default-features -- -D warnings
 
 step "fuzz the decoders (bounded)"
 FUZZ_SECONDS="${FUZZ_SECONDS:-60}" bash tests/scripts/fuzz.sh 2>&1 | grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|==)"

@@ -9,6 +9,7 @@ pub mod bench_input;
 pub mod bindings;
 pub mod interop;
 pub mod python_driver;
+pub mod sibling;
 pub mod test_ca;
 pub mod valkey_connect;
 pub mod valkey_sentinel;

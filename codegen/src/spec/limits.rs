@@ -40,6 +40,7 @@ impl Limits {
         depth: 64,
     };
 
+    #[cfg(feature = "cli")]
     /// A databag dump or secret file given to the CLI. A `juju show-unit` output is kilobytes
     /// and nests 6 levels; these leave ample room while keeping what a file can make the CLI
     /// build small.
@@ -117,6 +118,7 @@ pub fn check_yaml(text: &str, limits: &Limits) -> Result<(), Exceeded> {
     }
 }
 
+#[cfg(feature = "cli")]
 /// Checks the size and node count of JSON `text` (one value or several in a row) against
 /// `limits`, building nothing; serde_json's own recursion limit (128) bounds its depth. Invalid
 /// JSON is left for the parser to report.
@@ -142,20 +144,25 @@ pub fn check_json(text: &str, limits: &Limits) -> Result<(), Exceeded> {
     Ok(())
 }
 
+#[cfg(feature = "cli")]
 /// How many values one JSON value holds (itself included), counted without building them.
 /// A collection holding more than [`Limits::DUMP`]'s nodes stops the count early.
 struct JsonNodes(u64);
 
+#[cfg(feature = "cli")]
 const OVER_JSON_LIMIT: &str = "over the JSON value limit";
 
+#[cfg(feature = "cli")]
 impl<'de> serde::Deserialize<'de> for JsonNodes {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(JsonNodesVisitor)
     }
 }
 
+#[cfg(feature = "cli")]
 struct JsonNodesVisitor;
 
+#[cfg(feature = "cli")]
 impl<'de> serde::de::Visitor<'de> for JsonNodesVisitor {
     type Value = JsonNodes;
 
@@ -381,6 +388,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "cli")]
     fn json_values_are_counted_without_being_built() {
         assert_eq!(check_json("{\"a\": [1, 2, {\"b\": null}]}", &SMALL), Ok(()));
         let many = format!("[{}]", vec!["0"; 100].join(","));

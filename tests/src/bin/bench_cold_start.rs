@@ -8,6 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+use databag_tests::sibling::sibling;
+
 use databag::juju::State;
 use databag::testing::{EmuModel, Hook};
 
@@ -18,17 +20,6 @@ fn main() -> ExitCode {
             eprintln!("bench_cold_start: {message}");
             ExitCode::FAILURE
         }
-    }
-}
-
-/// A sibling binary of this one (cargo builds them into the same directory).
-fn sibling(name: &str) -> Result<PathBuf, String> {
-    let me = std::env::current_exe().map_err(|error| error.to_string())?;
-    let path = me.with_file_name(name);
-    if path.exists() {
-        Ok(path)
-    } else {
-        Err(format!("{} is not built", path.display()))
     }
 }
 

@@ -34,6 +34,8 @@ mod report;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+use databag_tests::sibling::sibling;
+
 use serde_json::json;
 
 use measure::{Sample, measure, tool_call_cost};
@@ -97,17 +99,6 @@ fn options() -> Result<Options, String> {
         return Err("rounds and responses must be at least 1".to_owned());
     }
     Ok(options)
-}
-
-/// A sibling binary of this one (cargo builds them into the same directory).
-fn sibling(name: &str) -> Result<PathBuf, String> {
-    let me = std::env::current_exe().map_err(|error| error.to_string())?;
-    let path = me.with_file_name(name);
-    if path.exists() {
-        Ok(path)
-    } else {
-        Err(format!("{} is not built", path.display()))
-    }
 }
 
 /// The two charms under test.
